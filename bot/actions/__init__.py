@@ -1,0 +1,1 @@
+"""Custom actions for the Rasa action server: flow-driven forms and the referral hand-off."""

@@ -1,0 +1,182 @@
+"""One idempotent setup step, run by `make run` and `make test`.
+
+Builds `.venv` (this Python, 3.11+) for the app and `.venv-rasa` (Python 3.10) for Rasa,
+each only when its requirements changed, then trains the Rasa model only when the
+training data changed. Standard library only: it runs before any environment exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_VENV = ROOT / ".venv"
+RASA_VENV = ROOT / ".venv-rasa"
+MODEL_DIR = ROOT / "var" / "models"
+MODEL = MODEL_DIR / "triage.tar.gz"
+MODEL_STAMP = MODEL_DIR / "triage.fingerprint"
+PIP_VERSION = "24.0"
+# Everything the trained model depends on.
+TRAINING_INPUTS = ["bot/config.yml", "bot/domain", "bot/data", "nlu", "requirements/rasa.lock"]
+
+
+class SetupError(RuntimeError):
+    """Setup cannot continue; the message says what to do."""
+
+
+def say(message: str) -> None:
+    """One progress line."""
+    print(f"setup: {message}", flush=True)
+
+
+def fingerprint(paths: list[Path]) -> str:
+    """A hash of the named files, and of every file under the named folders."""
+    digest = hashlib.sha256()
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if "__pycache__" in file.parts:
+                continue
+            digest.update(str(file.relative_to(ROOT)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def run(command: list[str], **kwargs: object) -> None:
+    """Run a command, failing setup with its name if it fails."""
+    result = subprocess.run(command, check=False, **kwargs)  # type: ignore[call-overload]
+    if result.returncode != 0:
+        raise SetupError(f"`{' '.join(command[:4])} ...` failed (exit {result.returncode})")
+
+
+def ensure_venv(venv: Path, python: str, stamp_value: str, install: list[list[str]]) -> bool:
+    """Create or update a virtual environment; return True if anything was installed."""
+    stamp = venv / ".setup-stamp"
+    venv_python = venv / "bin" / "python"
+    if venv_python.exists() and stamp.exists() and stamp.read_text() == stamp_value:
+        return False
+    if not venv_python.exists():
+        if venv.exists():
+            shutil.rmtree(venv)
+        run([python, "-m", "venv", str(venv)])
+    run([str(venv_python), "-m", "pip", "install", "-q", f"pip=={PIP_VERSION}"])
+    for arguments in install:
+        run([str(venv_python), "-m", "pip", "install", "-q", *arguments], cwd=ROOT)
+    stamp.write_text(stamp_value)
+    return True
+
+
+def find_python310() -> str:
+    """Python 3.10 for Rasa: $PYTHON310, then pyenv, then python3.10 on PATH."""
+    candidates = [os.environ.get("PYTHON310", "")]
+    if shutil.which("pyenv"):
+        prefix = subprocess.run(
+            ["pyenv", "prefix", "3.10"], capture_output=True, text=True, check=False
+        )
+        if prefix.returncode == 0 and prefix.stdout.strip():
+            candidates.append(
+                str(Path(prefix.stdout.strip().splitlines()[0]) / "bin" / "python3.10")
+            )
+    candidates.append(shutil.which("python3.10") or "")
+    for candidate in filter(None, candidates):
+        check = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 10))"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check.returncode == 0 and check.stdout.strip() == "True":
+            return candidate
+    raise SetupError(
+        "Python 3.10 is needed for Rasa 3.6 and was not found.\n"
+        "  Install it with `pyenv install 3.10.13` (pyenv: https://github.com/pyenv/pyenv),\n"
+        "  or your system's python3.10 package, or set PYTHON310=/path/to/python3.10."
+    )
+
+
+def train_if_changed() -> None:
+    """Retrain only when the training data (or the Rasa version) changed."""
+    wanted = fingerprint([ROOT / path for path in TRAINING_INPUTS])
+    if MODEL.exists() and MODEL_STAMP.exists() and MODEL_STAMP.read_text() == wanted:
+        say("Rasa model is up to date")
+        return
+    say("training the Rasa model (about 1-2 minutes)")
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    env = dict(
+        os.environ,
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONWARNINGS="ignore",
+    )
+    log_path = MODEL_DIR / "train.log"
+    with log_path.open("wb") as log:
+        result = subprocess.run(
+            [
+                str(RASA_VENV / "bin" / "rasa"),
+                "train",
+                "--domain",
+                "domain",
+                "--data",
+                "data",
+                "../nlu",
+                "--config",
+                "config.yml",
+                "--out",
+                str(MODEL_DIR),
+                "--fixed-model-name",
+                "triage",
+            ],
+            cwd=ROOT / "bot",
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if result.returncode != 0 or not MODEL.exists():
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
+        raise SetupError(f"rasa train failed; last lines of {log_path}:\n{tail}")
+    MODEL_STAMP.write_text(wanted)
+    say(f"Rasa model trained: {MODEL.relative_to(ROOT)}")
+
+
+def main() -> int:
+    """Run every setup step; exit 1 with a clear message if one cannot be done."""
+    try:
+        if sys.version_info < (3, 11):
+            raise SetupError(f"the app needs Python 3.11+, this is {sys.version.split()[0]}")
+        app_stamp = fingerprint([ROOT / "pyproject.toml", ROOT / "requirements" / "app.lock"])
+        if ensure_venv(
+            APP_VENV, sys.executable, app_stamp, [["-c", "requirements/app.lock", "-e", ".[dev]"]]
+        ):
+            say("app environment (.venv) installed")
+        else:
+            say("app environment (.venv) is up to date")
+        rasa_stamp = fingerprint(
+            [ROOT / "requirements" / "rasa.txt", ROOT / "requirements" / "rasa.lock"]
+        )
+        if not (RASA_VENV / ".setup-stamp").exists():
+            say("installing Rasa into .venv-rasa (about 4 minutes, 2.7 GB)")
+        if ensure_venv(
+            RASA_VENV,
+            find_python310(),
+            rasa_stamp,
+            [["-r", "requirements/rasa.txt", "-c", "requirements/rasa.lock"]],
+        ):
+            say("Rasa environment (.venv-rasa) installed")
+        else:
+            say("Rasa environment (.venv-rasa) is up to date")
+        train_if_changed()
+    except SetupError as error:
+        print(f"setup failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

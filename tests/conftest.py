@@ -1,0 +1,119 @@
+"""Fixtures shared by every suite: settings, databases (SQLite and PostgreSQL), the app."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from webhooks import create_app
+from webhooks.config import Settings
+from webhooks.db.engine import make_engine
+from webhooks.db.migrate import upgrade
+
+TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+
+
+def free_port() -> int:
+    """A TCP port nobody is listening on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def pytest_report_header() -> str:
+    """Say loudly which databases the DB tests use."""
+    if POSTGRES_URL:
+        return f"DB tests run on SQLite and on PostgreSQL ({make_url(POSTGRES_URL).host})"
+    return (
+        "WARNING: TEST_DATABASE_URL is not set, so DB tests run on SQLite ONLY. "
+        "Set it (e.g. postgresql://postgres@127.0.0.1:5432/test) to test PostgreSQL too."
+    )
+
+
+def _postgres_schema_url(base_url: str, schema: str) -> str:
+    # Each test gets its own schema: parallel runs and leftovers never collide.
+    url = make_url(base_url)
+    query = dict(url.query)
+    query["options"] = f"-csearch_path={schema}"
+    return url.set(query=query).render_as_string(hide_password=False)
+
+
+def migrate(url: str) -> None:
+    """Apply every migration, then let go of the connection."""
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+
+
+DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: a SQLite file, then a PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'triage.db'}"
+        migrate(url)
+        yield url
+        return
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set (see the warning in the header)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _postgres_schema_url(POSTGRES_URL, schema)
+    migrate(url)
+    try:
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the test database."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings for a gateway whose Rasa is not running (a closed local port)."""
+    return Settings(
+        secret_key="test-secret-key",
+        twilio_auth_token=TWILIO_AUTH_TOKEN,
+        database_url=database_url,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        action_server_url=f"http://127.0.0.1:{free_port()}",
+        rasa_timeout_seconds=2.0,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    """The gateway built from test settings."""
+    app = create_app(settings)
+    app.config.update(TESTING=True)
+    yield app
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the gateway."""
+    return app.test_client()

@@ -1,0 +1,103 @@
+"""Repository functions on a real database: types survive the round trip."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from webhooks.db import repository
+from webhooks.db.models import ApiToken, utcnow
+
+PAYLOAD = {
+    "flow_id": "self_referral",
+    "flow_version": 1,
+    "answers": [
+        {
+            "question_id": "full_name",
+            "kind": "text",
+            "label": "Full name",
+            "prompt": "What is your full name?",
+            "value": "Sam Jones",
+            "display": "Sam Jones",
+        },
+        {
+            "question_id": "date_of_birth",
+            "kind": "date",
+            "label": "Date of birth",
+            "prompt": "What is your date of birth?",
+            "value": "1991-04-03",
+            "display": "03/04/1991",
+        },
+        {
+            "question_id": "contact_number",
+            "kind": "uk_phone",
+            "label": "Contact number",
+            "prompt": "What phone number?",
+            "value": "+447911123456",
+            "display": "07911 123456",
+        },
+        {
+            "question_id": "consent_share",
+            "kind": "yes_no",
+            "label": "Consent",
+            "prompt": "Do you agree?",
+            "value": True,
+            "display": "Yes",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+
+
+def test_a_referral_keeps_every_answer_with_its_type(session: Session) -> None:
+    conversation = repository.find_or_open_conversation(session, "south-essex", "sms", "+44")
+    referral_id = repository.create_referral(session, conversation, PAYLOAD).id
+    session.commit()
+    session.expunge_all()
+    [stored] = repository.list_referrals(session, "south-essex")
+    assert stored.id == referral_id
+    assert stored.reference.startswith("LD-")
+    assert [(a.question_id, a.value["v"]) for a in stored.answers] == [
+        ("full_name", "Sam Jones"),
+        ("date_of_birth", "1991-04-03"),
+        ("contact_number", "+447911123456"),
+        ("consent_share", True),
+    ]
+
+
+def test_it_finds_the_same_conversation_for_the_same_contact(session: Session) -> None:
+    first = repository.find_or_open_conversation(session, "south-essex", "sms", "+447911123456")
+    again = repository.find_or_open_conversation(session, "south-essex", "sms", "+447911123456")
+    other_team = repository.find_or_open_conversation(
+        session, "together-london", "sms", "+447911123456"
+    )
+    assert first.id == again.id
+    assert other_team.id != first.id
+
+
+def test_a_provider_message_id_is_stored_once(session: Session) -> None:
+    conversation = repository.find_or_open_conversation(session, "south-essex", "sms", "+44")
+    repository.add_inbound(session, conversation, "hello", "SM123")
+    session.commit()
+    with pytest.raises(IntegrityError):
+        repository.add_inbound(session, conversation, "hello", "SM123")
+    session.rollback()
+
+
+def test_a_revoked_token_no_longer_works(session: Session) -> None:
+    token = repository.create_api_token(session, "south-essex")
+    session.commit()
+    assert repository.team_for_token(session, token) == "south-essex"
+    row = session.scalars(select(ApiToken)).one()
+    row.revoked_at = utcnow()
+    session.commit()
+    assert repository.team_for_token(session, token) is None

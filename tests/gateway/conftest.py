@@ -1,0 +1,115 @@
+"""Gateway fixtures: signed Twilio requests, seeded referrals, a signed-in practitioner."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+from werkzeug.security import generate_password_hash
+from werkzeug.test import TestResponse
+
+from tests.conftest import TWILIO_AUTH_TOKEN
+from webhooks.db import repository
+from webhooks.db.models import Referral
+
+SmsPoster = Callable[..., TestResponse]
+
+
+def sms_params(body: str, **overrides: str) -> dict[str, str]:
+    """The fields Twilio posts for a text to Together London."""
+    sid = "SM" + uuid.uuid4().hex
+    params = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+447911123456",
+        "To": "+442079460100",
+        "Body": body,
+        "NumMedia": "0",
+    }
+    params.update(overrides)
+    return params
+
+
+@pytest.fixture
+def post_sms(client: FlaskClient) -> SmsPoster:
+    """Post a messaging webhook signed as Twilio signs it (over the URL it called)."""
+
+    def post(
+        params: dict[str, str],
+        url: str = "http://localhost/twilio/sms",
+        token: str = TWILIO_AUTH_TOKEN,
+        **kwargs: Any,
+    ) -> TestResponse:
+        signature = RequestValidator(token).compute_signature(url, params)
+        return client.post(
+            "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}, **kwargs
+        )
+
+    return post
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session on the app's database, for seeding and checking rows."""
+    with Session(app.extensions["engine"]) as session:
+        yield session
+
+
+def make_referral(session: Session, team_id: str, name: str = "Sam Jones") -> Referral:
+    """A committed referral as the bot would store it."""
+    conversation = repository.find_or_open_conversation(
+        session, team_id, "sms", "+44791112" + uuid.uuid4().hex[:4]
+    )
+    referral = repository.create_referral(
+        session,
+        conversation,
+        {
+            "flow_id": "self_referral",
+            "flow_version": 1,
+            "answers": [
+                {
+                    "question_id": "full_name",
+                    "kind": "text",
+                    "label": "Full name",
+                    "prompt": "What is your full name?",
+                    "value": name,
+                    "display": name,
+                },
+                {
+                    "question_id": "consent_share",
+                    "kind": "yes_no",
+                    "label": "Consent",
+                    "prompt": "Do you agree?",
+                    "value": True,
+                    "display": "Yes",
+                },
+            ],
+        },
+    )
+    session.commit()
+    return referral
+
+
+@pytest.fixture
+def practitioner_login(client: FlaskClient, db: Session) -> Callable[[str | None], None]:
+    """Sign in as a practitioner of one team (None: every team)."""
+
+    def login(team_id: str | None) -> None:
+        password = "correct horse battery staple"
+        repository.upsert_practitioner(
+            db, "pat@example.nhs.uk", "Pat", generate_password_hash(password), team_id
+        )
+        db.commit()
+        client.application.config["WTF_CSRF_ENABLED"] = False
+        response = client.post("/login", data={"email": "pat@example.nhs.uk", "password": password})
+        client.application.config["WTF_CSRF_ENABLED"] = True
+        assert response.status_code == 302
+
+    return login

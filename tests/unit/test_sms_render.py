@@ -1,0 +1,35 @@
+"""SMS rendering: numbered options, and nothing over Twilio's 1,600-character limit."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+from webhooks.channels.sms_render import messaging_twiml, sms_text, split_body
+from webhooks.config import PROJECT_ROOT
+from webhooks.conversation import Reply
+from webhooks.wording import Wording
+
+WORDING = Wording.load(PROJECT_ROOT / "data" / "messages.yml")
+
+
+def test_it_numbers_the_options() -> None:
+    text = sms_text(Reply("Do you agree?", ("Yes", "No")), WORDING)
+    assert text == "Do you agree? Reply 1 for Yes, 2 for No."
+
+
+def test_it_leaves_a_plain_reply_alone() -> None:
+    assert sms_text(Reply("What is your full name?"), WORDING) == "What is your full name?"
+
+
+def test_it_splits_a_long_reply_at_word_boundaries() -> None:
+    words = ["word"] * 1000
+    parts = split_body(" ".join(words))
+    assert all(len(part) <= 1600 for part in parts)
+    assert " ".join(parts).split(" ") == words
+
+
+def test_it_answers_with_one_message_element_per_reply() -> None:
+    twiml = messaging_twiml([Reply("One."), Reply("Two?", ("Yes", "No"))], WORDING)
+    root = ElementTree.fromstring(twiml)
+    assert root.tag == "Response"
+    assert [m.text for m in root.iter("Message")] == ["One.", "Two? Reply 1 for Yes, 2 for No."]

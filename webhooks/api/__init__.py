@@ -1,0 +1,1 @@
+"""The JSON API under `/api/`, for bearer-token clients scoped to one team."""

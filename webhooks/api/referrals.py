@@ -1,0 +1,44 @@
+"""`GET /api/referrals` and `GET /api/referrals/<id>`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from webhooks.db import repository
+from webhooks.db.engine import db_session
+from webhooks.referral_json import referral_detail, referral_summary
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.before_request
+def require_bearer_token() -> ResponseReturnValue | None:
+    """Every API call needs `Authorization: Bearer <token>`; the token decides the team."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    team_id = None
+    if scheme.lower() == "bearer" and token.strip():
+        team_id = repository.team_for_token(db_session(), token.strip())
+    if team_id is None:
+        response = jsonify(error="A valid bearer token is required.")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    g.api_team_id = team_id
+    return None
+
+
+@bp.get("/referrals")
+def list_referrals() -> ResponseReturnValue:
+    """The team's referrals, urgent first."""
+    referrals = repository.list_referrals(db_session(), g.api_team_id)
+    return jsonify(referrals=[referral_summary(referral) for referral in referrals])
+
+
+@bp.get("/referrals/<int:referral_id>")
+def get_referral(referral_id: int) -> ResponseReturnValue:
+    """One referral with every answer; another team's referral is simply not found."""
+    referral = repository.get_referral(db_session(), referral_id, g.api_team_id)
+    if referral is None:
+        abort(404)
+    return jsonify(referral_detail(referral))

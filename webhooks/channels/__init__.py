@@ -1,0 +1,1 @@
+"""One blueprint per channel: Twilio messaging, (later) voice, and web chat."""

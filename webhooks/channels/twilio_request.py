@@ -1,0 +1,52 @@
+"""Parse a Twilio Messaging webhook into a small frozen record, once, at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+from werkzeug.datastructures import MultiDict
+
+WHATSAPP_PREFIX = "whatsapp:"
+
+
+class BadTwilioRequest(ValueError):
+    """The webhook lacks a field Twilio always sends."""
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """An SMS or WhatsApp message as the rest of the app sees it."""
+
+    channel: str  # "sms" or "whatsapp"
+    from_number: str  # E.164
+    to_number: str  # E.164
+    body: str
+    message_sid: str
+
+
+def parse_incoming_message(form: MultiDict[str, str]) -> IncomingMessage:
+    """Build an IncomingMessage from Twilio's form fields."""
+    raw_from = form.get("From", "")
+    raw_to = form.get("To", "")
+    message_sid = form.get("MessageSid", "")
+    if not raw_from or not raw_to or not message_sid:
+        raise BadTwilioRequest("From, To and MessageSid are required")
+    channel = "whatsapp" if raw_from.startswith(WHATSAPP_PREFIX) else "sms"
+    return IncomingMessage(
+        channel=channel,
+        from_number=to_e164(raw_from),
+        to_number=to_e164(raw_to),
+        body=form.get("Body", "").strip(),
+        message_sid=message_sid,
+    )
+
+
+def to_e164(raw: str) -> str:
+    """Normalise a Twilio address (`+44…`, `whatsapp:+44…`) to E.164."""
+    number = raw.removeprefix(WHATSAPP_PREFIX).strip()
+    try:
+        parsed = phonenumbers.parse(number, "GB")
+    except phonenumbers.NumberParseException as error:
+        raise BadTwilioRequest("a phone number could not be read") from error
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,80 @@
+"""Web chat: the page at `/chat/<team id>` and the JSON behind it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, render_template, request, session
+from flask.typing import ResponseReturnValue
+
+from webhooks.conversation import Inbound
+from webhooks.db import repository
+from webhooks.db.engine import db_session
+from webhooks.services import services, turn_handler
+from webhooks.teams import Team
+
+bp = Blueprint("webchat", __name__)
+MAX_MESSAGE_LENGTH = 1000
+
+
+def _team_or_404(team_id: str) -> Team:
+    team = services().teams.by_id(team_id)
+    if team is None:
+        abort(404)
+    return team
+
+
+def _browser_key(team_id: str) -> str:
+    # A random id in the signed session cookie: the conversation survives a reload,
+    # and nothing about the person is in the cookie.
+    keys: dict[str, str] = session.setdefault("chat", {})
+    if team_id not in keys:
+        keys[team_id] = str(uuid.uuid4())
+        session.modified = True
+    return keys[team_id]
+
+
+@bp.get("/chat/<team_id>")
+def page(team_id: str) -> ResponseReturnValue:
+    """The chat page."""
+    team = _team_or_404(team_id)
+    return render_template("chat/page.html", team=team)
+
+
+@bp.get("/chat/<team_id>/messages")
+def history(team_id: str) -> ResponseReturnValue:
+    """This browser's conversation so far, so a reload shows it again."""
+    team = _team_or_404(team_id)
+    conversation = repository.find_conversation(
+        db_session(), team.id, "webchat", _browser_key(team.id)
+    )
+    messages: list[dict[str, Any]] = []
+    if conversation is not None:
+        messages = [
+            {
+                "from": "person" if message.direction == "in" else "bot",
+                "text": message.body,
+                "options": (message.options or {}).get("labels", []),
+            }
+            for message in conversation.messages
+        ]
+    return jsonify(messages=messages)
+
+
+@bp.post("/chat/<team_id>/messages")
+def send(team_id: str) -> ResponseReturnValue:
+    """Take one message from the browser and return the bot's replies."""
+    team = _team_or_404(team_id)
+    body = request.get_json(silent=True) or {}
+    text = str(body.get("text", "")).strip()
+    if not text:
+        return jsonify(error="Please type a message."), 400
+    if len(text) > MAX_MESSAGE_LENGTH:
+        return jsonify(error="That message is too long. Please send it in parts."), 400
+    replies = turn_handler().handle(
+        Inbound(team=team, channel="webchat", contact_key=_browser_key(team.id), text=text)
+    )
+    return jsonify(
+        replies=[{"text": reply.text, "options": list(reply.options)} for reply in replies]
+    )

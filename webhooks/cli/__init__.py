@@ -1,0 +1,20 @@
+"""The `triage` command."""
+
+from __future__ import annotations
+
+import click
+
+from webhooks.cli.accounts import token, user
+from webhooks.cli.bench import bench
+from webhooks.cli.database import db
+from webhooks.cli.simulate import simulate
+from webhooks.cli.up import up
+
+
+@click.group()
+def main() -> None:
+    """Liaison and Diversion triage bot: run it, talk to it, manage access."""
+
+
+for command in (up, simulate, bench, db, token, user):
+    main.add_command(command)

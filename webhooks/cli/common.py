@@ -1,0 +1,39 @@
+"""Helpers the commands share: database from the environment, team ids, the local URL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+
+from webhooks.config import DEFAULT_DATABASE_URL, PROJECT_ROOT
+from webhooks.db.engine import make_engine
+from webhooks.teams import TeamDirectory, load_teams
+
+
+def engine_from_env() -> Engine:
+    """The engine for DATABASE_URL (or the embedded SQLite default)."""
+    return make_engine(os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+
+
+def team_directory() -> TeamDirectory:
+    """The configured teams."""
+    data_dir = os.environ.get("TRIAGE_DATA_DIR", "").strip() or str(PROJECT_ROOT / "data")
+    return load_teams(Path(data_dir) / "teams")
+
+
+def check_team(team_id: str | None) -> None:
+    """Fail with the list of team ids when the id is unknown."""
+    if team_id is None:
+        return
+    teams = team_directory()
+    if teams.by_id(team_id) is None:
+        known = ", ".join(sorted(teams.teams))
+        raise click.BadParameter(f"no team {team_id!r}; teams are: {known}", param_hint="--team")
+
+
+def default_gateway_url() -> str:
+    """The local gateway, on PORT (default 8000)."""
+    return f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"

@@ -1,0 +1,102 @@
+"""Settings in one place, read once from the environment, failing fast by variable name."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_VAR_DIR / 'triage.db'}"
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway needs to start; built by `settings_from_env` or by tests."""
+
+    secret_key: str
+    twilio_auth_token: str
+    database_url: str = DEFAULT_DATABASE_URL
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    public_base_url: str | None = None
+    data_dir: Path = PROJECT_ROOT / "data"
+    # Twilio gives up on a webhook after 15 s; answer well inside that even if Rasa hangs.
+    rasa_timeout_seconds: float = 8.0
+    triage_now: datetime | None = None
+
+
+def settings_from_env(environ: Mapping[str, str]) -> Settings:
+    """Build settings from environment variables (or `<NAME>_FILE` for secrets)."""
+    triage_now = _optional_datetime(environ, "TRIAGE_NOW")
+    if triage_now is not None:
+        log.warning("TRIAGE_NOW is set: the clock is pinned to %s", triage_now.isoformat())
+    public_base_url = environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/") or None
+    if public_base_url and not public_base_url.startswith(("http://", "https://")):
+        raise ConfigError("PUBLIC_BASE_URL must start with http:// or https://")
+    return Settings(
+        secret_key=_secret(environ, "SECRET_KEY"),
+        twilio_auth_token=_secret(environ, "TWILIO_AUTH_TOKEN"),
+        database_url=environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+        rasa_url=_url(environ, "RASA_URL", "http://127.0.0.1:5005"),
+        action_server_url=_url(environ, "ACTION_SERVER_URL", "http://127.0.0.1:5055"),
+        public_base_url=public_base_url,
+        data_dir=Path(environ.get("TRIAGE_DATA_DIR", "").strip() or PROJECT_ROOT / "data"),
+        rasa_timeout_seconds=_float(environ, "RASA_TIMEOUT_SECONDS", 8.0),
+        triage_now=triage_now,
+    )
+
+
+def _secret(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    file_name = environ.get(f"{name}_FILE", "").strip()
+    if not value and file_name:
+        try:
+            value = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ConfigError(f"{name}_FILE: cannot read {file_name} ({error.strerror})") from error
+    if not value:
+        raise ConfigError(f"{name} is not set (set {name} or {name}_FILE)")
+    return value
+
+
+def _url(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = environ.get(name, "").strip().rstrip("/") or default
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must start with http:// or https://")
+    return value
+
+
+def _float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from error
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0")
+    return value
+
+
+def _optional_datetime(environ: Mapping[str, str], name: str) -> datetime | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be ISO-8601, e.g. 2026-11-23T21:30:00+00:00") from error
+    if value.tzinfo is None:
+        raise ConfigError(f"{name} must include a UTC offset, e.g. +00:00")
+    return value

@@ -1,0 +1,1 @@
+"""Persistence: typed models, the per-request session, and the repository functions."""

@@ -1,0 +1,127 @@
+"""The tables. Every change comes with an Alembic migration in `webhooks/migrations`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Timestamps are stored in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with JSON for dict-typed columns."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
+
+
+class Conversation(Base):
+    """One person's exchange with the bot on one channel with one team."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_lookup", "team_id", "channel", "contact_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    # E.164 number for SMS/WhatsApp, a random browser id for web chat.
+    contact_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", order_by="Message.id"
+    )
+
+
+class Message(Base):
+    """Every message in and out, kept before anything else happens to it."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
+    body: Mapped[str] = mapped_column(Text)
+    # Buttons offered with an outgoing message, so a reload shows them again.
+    options: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # Twilio's MessageSid: the same delivery retried is recognised, not answered twice.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
+    # "received" until the bot has answered it; "pending" if the bot could not.
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class Referral(Base):
+    """A completed referral waiting in the practitioners' queue."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_queue", "team_id", "status", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    flow_id: Mapped[str] = mapped_column(String(64))
+    flow_version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    urgent: Mapped[bool] = mapped_column(default=False)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    answers: Mapped[list[ReferralAnswer]] = relationship(
+        back_populates="referral", order_by="ReferralAnswer.position", cascade="all"
+    )
+    conversation: Mapped[Conversation] = relationship()
+
+
+class ReferralAnswer(Base):
+    """One answer: the question asked, the value stored, and how a practitioner reads it."""
+
+    __tablename__ = "referral_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    position: Mapped[int]
+    question_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(Text)
+    prompt: Mapped[str] = mapped_column(Text)
+    # {"v": value} so that booleans, strings and nulls keep their type in JSON.
+    value: Mapped[dict[str, Any]]
+    display: Mapped[str] = mapped_column(Text)
+
+    referral: Mapped[Referral] = relationship(back_populates="answers")
+
+
+class Practitioner(Base):
+    """A person who signs in to the queue; `team_id` None means every team."""
+
+    __tablename__ = "practitioners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    team_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API, scoped to one team; only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

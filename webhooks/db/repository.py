@@ -1,0 +1,203 @@
+"""Small functions over the models. Each takes the session first and never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from webhooks.db.models import (
+    ApiToken,
+    Conversation,
+    Message,
+    Practitioner,
+    Referral,
+    ReferralAnswer,
+    utcnow,
+)
+
+# No 0/O or 1/I: a reference is read out over the phone.
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def find_or_open_conversation(
+    session: Session, team_id: str, channel: str, contact_key: str
+) -> Conversation:
+    """The latest conversation for this contact on this channel and team, or a new one."""
+    conversation = session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.team_id == team_id,
+            Conversation.channel == channel,
+            Conversation.contact_key == contact_key,
+        )
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    ).first()
+    if conversation is None:
+        conversation = Conversation(
+            id=str(uuid.uuid4()), team_id=team_id, channel=channel, contact_key=contact_key
+        )
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def find_conversation(
+    session: Session, team_id: str, channel: str, contact_key: str
+) -> Conversation | None:
+    """The latest conversation for this contact, without opening one."""
+    return session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.team_id == team_id,
+            Conversation.channel == channel,
+            Conversation.contact_key == contact_key,
+        )
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def message_by_external_id(session: Session, external_id: str) -> Message | None:
+    """An inbound message already received under this provider id (a retried delivery)."""
+    return session.scalars(select(Message).where(Message.external_id == external_id)).first()
+
+
+def add_inbound(
+    session: Session, conversation: Conversation, body: str, external_id: str | None
+) -> Message:
+    """Record what a person sent."""
+    message = Message(
+        conversation_id=conversation.id, direction="in", body=body, external_id=external_id
+    )
+    session.add(message)
+    conversation.updated_at = utcnow()
+    session.flush()
+    return message
+
+
+def add_outbound(
+    session: Session, inbound: Message, body: str, options: Sequence[str] = ()
+) -> Message:
+    """Record what the bot answered to an inbound message."""
+    message = Message(
+        conversation_id=inbound.conversation_id,
+        direction="out",
+        body=body,
+        options={"labels": list(options)} if options else None,
+        reply_to_id=inbound.id,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def replies_to(session: Session, inbound: Message) -> list[Message]:
+    """The bot's answers to one inbound message, in order."""
+    return list(
+        session.scalars(
+            select(Message).where(Message.reply_to_id == inbound.id).order_by(Message.id)
+        )
+    )
+
+
+def create_referral(
+    session: Session, conversation: Conversation, payload: dict[str, Any]
+) -> Referral:
+    """Store a finished referral with every answer, ready for the queue."""
+    referral = Referral(
+        reference=new_reference(),
+        conversation_id=conversation.id,
+        team_id=conversation.team_id,
+        channel=conversation.channel,
+        flow_id=str(payload["flow_id"]),
+        flow_version=int(payload["flow_version"]),
+    )
+    for position, answer in enumerate(payload["answers"]):
+        referral.answers.append(
+            ReferralAnswer(
+                position=position,
+                question_id=str(answer["question_id"]),
+                kind=str(answer["kind"]),
+                label=str(answer["label"]),
+                prompt=str(answer["prompt"]),
+                value={"v": answer.get("value")},
+                display=str(answer.get("display") or ""),
+            )
+        )
+    session.add(referral)
+    session.flush()
+    return referral
+
+
+def new_reference() -> str:
+    """A short reference a person can read out, e.g. LD-7K3QPX."""
+    return "LD-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+
+
+def list_referrals(session: Session, team_id: str | None, limit: int = 200) -> list[Referral]:
+    """Referrals for one team (or all), urgent first, then oldest first."""
+    query = select(Referral).options(selectinload(Referral.answers))
+    if team_id is not None:
+        query = query.where(Referral.team_id == team_id)
+    query = query.order_by(Referral.urgent.desc(), Referral.submitted_at, Referral.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def get_referral(session: Session, referral_id: int, team_id: str | None) -> Referral | None:
+    """One referral, only if it belongs to the team (None = any team)."""
+    referral = session.get(Referral, referral_id, options=[selectinload(Referral.answers)])
+    if referral is None or (team_id is not None and referral.team_id != team_id):
+        return None
+    return referral
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored hashed: a leaked table does not leak working tokens."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_api_token(session: Session, team_id: str) -> str:
+    """Make a token for one team; the plain token is returned once and never stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(team_id=team_id, token_hash=hash_token(token)))
+    session.flush()
+    return token
+
+
+def team_for_token(session: Session, token: str) -> str | None:
+    """The team a live token belongs to, or None."""
+    row = session.scalars(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+        )
+    ).first()
+    return row.team_id if row else None
+
+
+def practitioner_by_email(session: Session, email: str) -> Practitioner | None:
+    """The practitioner with this email (case-insensitive), if any."""
+    return session.scalars(
+        select(Practitioner).where(Practitioner.email == email.strip().lower())
+    ).first()
+
+
+def upsert_practitioner(
+    session: Session, email: str, name: str, password_hash: str, team_id: str | None
+) -> Practitioner:
+    """Create a practitioner, or reset the name, password and team of an existing one."""
+    practitioner = practitioner_by_email(session, email)
+    if practitioner is None:
+        practitioner = Practitioner(email=email.strip().lower())
+        session.add(practitioner)
+    practitioner.name = name
+    practitioner.password_hash = password_hash
+    practitioner.team_id = team_id
+    session.flush()
+    return practitioner

@@ -1,0 +1,1 @@
+"""The practitioners' queue UI: sign-in and the referral list."""

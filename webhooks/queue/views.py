@@ -1,0 +1,31 @@
+"""`/queue`: referrals waiting for a practitioner, urgent first, scoped to their team."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from webhooks.db import repository
+from webhooks.db.engine import db_session
+from webhooks.services import services
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+
+
+@bp.get("")
+@login_required
+def index() -> ResponseReturnValue:
+    """The list."""
+    referrals = repository.list_referrals(db_session(), current_user.team_id)
+    return render_template("queue/index.html", referrals=referrals, teams=services().teams)
+
+
+@bp.get("/<int:referral_id>")
+@login_required
+def detail(referral_id: int) -> ResponseReturnValue:
+    """One referral with every answer, as the practitioner reads it."""
+    referral = repository.get_referral(db_session(), referral_id, current_user.team_id)
+    if referral is None:
+        abort(404)
+    return render_template("queue/detail.html", referral=referral, teams=services().teams)

@@ -1,0 +1,39 @@
+"""One JSON shape for a referral, used by the API (and later by exports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webhooks.db.models import Referral
+
+
+def referral_summary(referral: Referral) -> dict[str, Any]:
+    """The fields a list needs."""
+    return {
+        "id": referral.id,
+        "reference": referral.reference,
+        "team_id": referral.team_id,
+        "channel": referral.channel,
+        "status": referral.status,
+        "urgent": referral.urgent,
+        "submitted_at": referral.submitted_at.isoformat(),
+        "flow": {"id": referral.flow_id, "version": referral.flow_version},
+        "fields": {answer.question_id: answer.value.get("v") for answer in referral.answers},
+    }
+
+
+def referral_detail(referral: Referral) -> dict[str, Any]:
+    """Everything about one referral, each answer with its question and label."""
+    detail = referral_summary(referral)
+    detail["answers"] = [
+        {
+            "question_id": answer.question_id,
+            "kind": answer.kind,
+            "label": answer.label,
+            "prompt": answer.prompt,
+            "value": answer.value.get("v"),
+            "display": answer.display,
+        }
+        for answer in referral.answers
+    ]
+    return detail

@@ -1,0 +1,36 @@
+"""The app's long-lived collaborators, built once in create_app and found from any view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from webhooks.config import Settings
+from webhooks.conversation import TurnHandler
+from webhooks.db.engine import db_session
+from webhooks.rasa_client import RasaClient
+from webhooks.teams import TeamDirectory
+from webhooks.wording import Wording
+
+
+@dataclass(frozen=True)
+class Services:
+    """Configuration-derived objects shared by the blueprints."""
+
+    settings: Settings
+    teams: TeamDirectory
+    wording: Wording
+    rasa: RasaClient
+
+
+def services() -> Services:
+    """The current app's services."""
+    found: Services = current_app.extensions["triage"]
+    return found
+
+
+def turn_handler() -> TurnHandler:
+    """A turn handler bound to this request's database session."""
+    found = services()
+    return TurnHandler(session=db_session(), rasa=found.rasa, wording=found.wording)

@@ -1,0 +1,116 @@
+"""Play Twilio (signed webhooks) or a browser against a running gateway.
+
+Used by `triage simulate` and by the integration tests.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from xml.etree import ElementTree
+
+import requests
+from twilio.request_validator import RequestValidator
+
+_CSRF = re.compile(r'data-csrf="([^"]+)"')
+
+
+class SimulatorError(RuntimeError):
+    """The gateway answered with something a real client could not use."""
+
+
+class SmsSimulator:
+    """Sends text messages as Twilio's Messaging webhook would, signed with the auth token."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth_token: str,
+        from_number: str,
+        to_number: str,
+        whatsapp: bool = False,
+        public_base_url: str | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.signed_url = (public_base_url or base_url).rstrip("/") + "/twilio/sms"
+        self.validator = RequestValidator(auth_token)
+        prefix = "whatsapp:" if whatsapp else ""
+        self.from_address = prefix + from_number
+        self.to_address = prefix + to_number
+        self.http = requests.Session()
+
+    def params(self, text: str, message_sid: str | None = None) -> dict[str, str]:
+        """The form fields Twilio posts for one inbound message."""
+        sid = message_sid or "SM" + uuid.uuid4().hex
+        return {
+            "MessageSid": sid,
+            "SmsMessageSid": sid,
+            "SmsSid": sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": self.from_address,
+            "To": self.to_address,
+            "Body": text,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "ApiVersion": "2010-04-01",
+        }
+
+    def post(self, params: dict[str, str], signature: str | None = None) -> requests.Response:
+        """Post a webhook, signed correctly unless a signature is given."""
+        if signature is None:
+            signature = self.validator.compute_signature(self.signed_url, params)
+        return self.http.post(
+            f"{self.base_url}/twilio/sms",
+            data=params,
+            headers={"X-Twilio-Signature": signature},
+            timeout=30,
+        )
+
+    def send(self, text: str, message_sid: str | None = None) -> list[str]:
+        """Send one message; return the texts of the bot's reply messages."""
+        response = self.post(self.params(text, message_sid))
+        if response.status_code != 200:
+            raise SimulatorError(f"gateway answered HTTP {response.status_code}")
+        return twiml_messages(response.text)
+
+
+def twiml_messages(twiml: str) -> list[str]:
+    """The bodies of the <Message> elements in a messaging TwiML answer."""
+    root = ElementTree.fromstring(twiml)
+    if root.tag != "Response":
+        raise SimulatorError("the answer is not TwiML")
+    return [(element.text or "") for element in root.iter("Message")]
+
+
+class ChatSimulator:
+    """Uses the web chat as the page's script does: cookie session and CSRF token."""
+
+    def __init__(self, base_url: str, team_id: str) -> None:
+        self.page_url = f"{base_url.rstrip('/')}/chat/{team_id}"
+        self.http = requests.Session()
+        self.csrf_token = ""
+
+    def open(self) -> None:
+        """Load the page, as a browser would, to get the session cookie and CSRF token."""
+        response = self.http.get(self.page_url, timeout=30)
+        if response.status_code != 200:
+            raise SimulatorError(f"chat page answered HTTP {response.status_code}")
+        match = _CSRF.search(response.text)
+        if not match:
+            raise SimulatorError("chat page has no CSRF token")
+        self.csrf_token = match.group(1)
+
+    def send(self, text: str) -> list[dict[str, object]]:
+        """Send one message; return the replies ({"text", "options"})."""
+        if not self.csrf_token:
+            self.open()
+        response = self.http.post(
+            f"{self.page_url}/messages",
+            json={"text": text},
+            headers={"X-CSRFToken": self.csrf_token},
+            timeout=30,
+        )
+        if response.status_code != 200:
+            raise SimulatorError(f"chat answered HTTP {response.status_code}")
+        replies: list[dict[str, object]] = response.json()["replies"]
+        return replies

@@ -1,0 +1,121 @@
+"""The L&D teams one deployment serves, loaded from `data/teams/*.yml`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import yaml
+
+
+class TeamConfigError(ValueError):
+    """A team file is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    """A team's own crisis line (never its office number)."""
+
+    name: str
+    number: str
+    display: str
+
+
+@dataclass(frozen=True)
+class Team:
+    """One L&D service: how it is reached and where people in crisis are sent."""
+
+    id: str
+    name: str
+    short_name: str
+    numbers: tuple[str, ...]
+    crisis_line: CrisisLine
+    flows: tuple[str, ...]
+    hours: dict[str, Any] = field(default_factory=dict)
+    eligibility: dict[str, Any] = field(default_factory=dict)
+    office: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TeamDirectory:
+    """All teams, found by id or by the Twilio number a person contacted."""
+
+    teams: dict[str, Team]
+
+    def by_id(self, team_id: str) -> Team | None:
+        """The team with this id, if any."""
+        return self.teams.get(team_id)
+
+    def by_number(self, number: str) -> Team | None:
+        """The team reached at this E.164 number, if any."""
+        for team in self.teams.values():
+            if number in team.numbers:
+                return team
+        return None
+
+
+def load_teams(directory: Path) -> TeamDirectory:
+    """Load and check every team file; numbers must be unique across teams."""
+    teams: dict[str, Team] = {}
+    owners: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yml")):
+        team = _team(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+        if team.id in teams:
+            raise TeamConfigError(f"{path.name}: team id {team.id!r} is used twice")
+        for number in team.numbers:
+            if number in owners:
+                raise TeamConfigError(f"{path.name}: {number} already belongs to {owners[number]}")
+            owners[number] = team.id
+        teams[team.id] = team
+    if not teams:
+        raise TeamConfigError(f"no team files found in {directory}")
+    return TeamDirectory(teams=teams)
+
+
+def _team(raw: Any, where: str) -> Team:
+    if not isinstance(raw, dict):
+        raise TeamConfigError(f"{where}: expected a mapping")
+    for key in ("id", "name", "short_name", "numbers", "crisis_line", "flows"):
+        if key not in raw:
+            raise TeamConfigError(f"{where}: missing key {key!r}")
+    crisis = raw["crisis_line"]
+    if not isinstance(crisis, dict) or not crisis.get("name") or not crisis.get("number"):
+        raise TeamConfigError(f"{where}: crisis_line needs a name and a number")
+    return Team(
+        id=str(raw["id"]),
+        name=str(raw["name"]),
+        short_name=str(raw["short_name"]),
+        numbers=tuple(_e164(number, where) for number in raw["numbers"]),
+        crisis_line=CrisisLine(
+            name=str(crisis["name"]),
+            number=str(crisis["number"]),
+            display=_national(str(crisis["number"])),
+        ),
+        flows=tuple(str(flow) for flow in raw["flows"]),
+        hours=dict(raw.get("hours") or {}),
+        eligibility=dict(raw.get("eligibility") or {}),
+        office=dict(raw.get("office") or {}),
+    )
+
+
+def _e164(number: Any, where: str) -> str:
+    try:
+        parsed = phonenumbers.parse(str(number), "GB")
+    except phonenumbers.NumberParseException as error:
+        raise TeamConfigError(f"{where}: {number!r} is not a phone number") from error
+    if not phonenumbers.is_valid_number(parsed):
+        raise TeamConfigError(f"{where}: {number!r} is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _national(number: str) -> str:
+    # Short codes such as 111 are not full numbers; show them as written.
+    try:
+        parsed = phonenumbers.parse(number, "GB")
+    except phonenumbers.NumberParseException:
+        return number
+    if not phonenumbers.is_valid_number(parsed):
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
