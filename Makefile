@@ -15,6 +15,7 @@ run: setup
 test: setup lint check-domain rasa-validate rasa-stories pytest
 
 lint:
+	$(VENV)/mypy
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 

@@ -5,6 +5,7 @@ action server on 3.10), so it depends on nothing heavier than PyYAML and phonenu
 """
 
 from flows.answers import Answer, AnswerError, display_value, parse_answer
+from flows.controls import detect_control
 from flows.loader import FlowError, load_flow, load_flows
 from flows.model import Flow, Option, Question
 
@@ -15,6 +16,7 @@ __all__ = [
     "FlowError",
     "Option",
     "Question",
+    "detect_control",
     "display_value",
     "load_flow",
     "load_flows",

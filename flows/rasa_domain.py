@@ -13,13 +13,12 @@ from typing import Any
 
 import yaml
 
+from flows.controls import control_intents
 from flows.loader import load_flows
 from flows.model import Flow, Question
 
 GENERATED_DOMAIN = Path(__file__).resolve().parents[1] / "bot" / "domain" / "flows.yml"
 HEADER = "# Generated from flows/definitions by `python -m flows.rasa_domain`. Do not edit.\n"
-# Words that stop or control a conversation must not be swallowed as an answer.
-CONTROL_INTENTS = ["stop"]
 
 
 def build_domain(flows: dict[str, Flow]) -> dict[str, Any]:
@@ -36,6 +35,7 @@ def build_domain(flows: dict[str, Flow]) -> dict[str, Any]:
             responses[f"utter_ask_{question.id}"] = [_ask(question)]
     return {
         "version": "3.1",
+        "intents": sorted(set(control_intents().values())),
         "slots": slots,
         "forms": forms,
         "responses": responses,
@@ -56,7 +56,8 @@ def _slot(form_name: str, question: Question) -> dict[str, Any]:
         "mappings": [
             {
                 "type": "from_text",
-                "not_intent": list(CONTROL_INTENTS),
+                # A control (sent deterministically by the gateway) is never taken as an answer.
+                "not_intent": sorted(set(control_intents().values())),
                 "conditions": [{"active_loop": form_name, "requested_slot": question.id}],
             }
         ],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from flows import detect_control
 from webhooks.db import repository
 from webhooks.db.models import Message
 from webhooks.rasa_client import BotMessage, RasaClient, RasaUnavailable
@@ -68,7 +69,7 @@ class TurnHandler:
             "channel": inbound.channel,
         }
         try:
-            bot_messages = self.rasa.send(conversation.id, inbound.text, metadata)
+            bot_messages = self.rasa.send(conversation.id, rasa_text(inbound.text), metadata)
         except RasaUnavailable:
             message.status = "pending"
             replies = [Reply(self._say("bot_unavailable", inbound.team))]
@@ -117,6 +118,18 @@ class TurnHandler:
             crisis_number=team.crisis_line.display,
             **values,
         )
+
+
+def rasa_text(text: str) -> str:
+    """What Rasa is sent: a control as its intent, anything else as plain text.
+
+    A leading "/" would make Rasa read the text as an intent name, so a person's own
+    text never starts with one.
+    """
+    control = detect_control(text)
+    if control is not None:
+        return f"/{control}"
+    return text.lstrip("/ ") or text
 
 
 def _as_replies(messages: list[Message]) -> list[Reply]:

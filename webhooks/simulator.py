@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from xml.etree import ElementTree
 
 import requests
@@ -82,6 +83,14 @@ def twiml_messages(twiml: str) -> list[str]:
     return [(element.text or "") for element in root.iter("Message")]
 
 
+@dataclass(frozen=True)
+class ChatReply:
+    """One bot message in the web chat, with its quick-reply buttons."""
+
+    text: str
+    options: list[str]
+
+
 class ChatSimulator:
     """Uses the web chat as the page's script does: cookie session and CSRF token."""
 
@@ -100,8 +109,8 @@ class ChatSimulator:
             raise SimulatorError("chat page has no CSRF token")
         self.csrf_token = match.group(1)
 
-    def send(self, text: str) -> list[dict[str, object]]:
-        """Send one message; return the replies ({"text", "options"})."""
+    def send(self, text: str) -> list[ChatReply]:
+        """Send one message; return the bot's replies."""
         if not self.csrf_token:
             self.open()
         response = self.http.post(
@@ -112,5 +121,7 @@ class ChatSimulator:
         )
         if response.status_code != 200:
             raise SimulatorError(f"chat answered HTTP {response.status_code}")
-        replies: list[dict[str, object]] = response.json()["replies"]
-        return replies
+        return [
+            ChatReply(text=str(reply["text"]), options=[str(o) for o in reply["options"]])
+            for reply in response.json()["replies"]
+        ]

@@ -78,7 +78,7 @@ def test_each_question_becomes_a_form_slot_filled_only_while_it_is_asked() -> No
     assert mapping["conditions"] == [
         {"active_loop": "self_referral_form", "requested_slot": "date_of_birth"}
     ]
-    assert "stop" in mapping["not_intent"]
+    assert mapping["not_intent"] == ["control_stop"]
     assert domain["responses"]["utter_ask_consent_share"][0]["buttons"] == [
         {"title": "Yes", "payload": "Yes"},
         {"title": "No", "payload": "No"},

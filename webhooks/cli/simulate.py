@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
 
 import click
 
@@ -14,29 +15,27 @@ from webhooks.simulator import ChatSimulator, SimulatorError, SmsSimulator
 DEFAULT_FROM = "+447911123456"
 
 
-def _lines(prompt: bool) -> list[str] | None:
-    # Piped input is read as a script; a terminal gets a prompt per line.
-    return None if prompt else [line.rstrip("\n") for line in sys.stdin]
-
-
-def _conversation(send: object, interactive: bool) -> None:
-    script = _lines(interactive)
-    texts = iter(script) if script is not None else None
-    while True:
-        if texts is None:
-            try:
-                text = input("you> ")
-            except EOFError:
-                return
-        else:
-            text = next(texts, None)  # type: ignore[arg-type]
-            if text is None:
-                return
+def _inputs(interactive: bool) -> Iterator[str]:
+    # A terminal gets a prompt per line; piped input is read (and echoed) as a script.
+    if not interactive:
+        for line in sys.stdin:
+            text = line.rstrip("\n")
             click.echo(f"you> {text}")
+            yield text
+        return
+    while True:
+        try:
+            yield input("you> ")
+        except EOFError:
+            return
+
+
+def _conversation(send: Callable[[str], list[str]], interactive: bool) -> None:
+    for text in _inputs(interactive):
         if not text.strip():
             continue
         try:
-            for reply in send(text):  # type: ignore[operator]
+            for reply in send(text):
                 click.echo(f"bot> {reply}")
         except SimulatorError as error:
             raise click.ClickException(str(error)) from error
@@ -79,10 +78,10 @@ def simulate_chat(url: str, team_id: str) -> None:
 
     def send(text: str) -> list[str]:
         replies = simulator.send(text)
-        return [
-            str(reply["text"])
-            + (f"  [{' | '.join(map(str, reply['options']))}]" if reply["options"] else "")
-            for reply in replies
-        ]
+        shown = []
+        for reply in replies:
+            suffix = f"  [{' | '.join(reply.options)}]" if reply.options else ""
+            shown.append(f"{reply.text}{suffix}")
+        return shown
 
     _conversation(send, sys.stdin.isatty())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
+from collections.abc import Callable
 
 import click
 from sqlalchemy.orm import Session
@@ -58,8 +60,7 @@ def up(timeout: int) -> None:
     stack = Stack(config)
     try:
         stack.start()
-        stack.wait_ready(timeout, progress=lambda line: click.echo(f"\r{line}   ", nl=False))
-        click.echo()
+        stack.wait_ready(timeout, progress=_progress_printer())
         _print_urls(config, password)
         _watch(stack)
     except StackError as error:
@@ -70,6 +71,23 @@ def up(timeout: int) -> None:
     finally:
         stack.stop()
     click.echo("Stopped.")
+
+
+def _progress_printer() -> Callable[[str], None]:
+    # On a terminal, one line rewritten every second; in a log, a line every 10 seconds.
+    interactive = sys.stdout.isatty()
+    last_printed = [0.0]
+
+    def show(line: str) -> None:
+        if interactive:
+            click.echo(f"\r{line}   ", nl=False)
+            if "starting" not in line:
+                click.echo()
+        elif time.monotonic() - last_printed[0] >= 10 or "starting" not in line:
+            click.echo(line)
+            last_printed[0] = time.monotonic()
+
+    return show
 
 
 def _watch(stack: Stack) -> None:

@@ -38,7 +38,7 @@ def load_user(user_id: str) -> SignedInPractitioner | None:
     return SignedInPractitioner(practitioner) if practitioner else None
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class LoginForm(FlaskForm):
     """Email and password, with CSRF protection from Flask-WTF."""
 
     email = EmailField("Email", validators=[DataRequired()])

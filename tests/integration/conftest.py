@@ -1,0 +1,122 @@
+"""The real stack, started once per test session exactly as `make run` starts it.
+
+`triage up` runs as a subprocess on free ports with its own SQLite file; the tests talk
+to it over HTTP as Twilio, a browser or an API client would. Rasa takes a while to load.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import TWILIO_AUTH_TOKEN, free_port
+from webhooks.config import PROJECT_ROOT
+from webhooks.stack import MODEL_PATH, RASA_VENV
+
+TRIAGE = str(Path(sys.executable).parent / "triage")
+READY_TIMEOUT_SECONDS = 400
+
+
+@dataclass
+class RunningStack:
+    """What the tests need to reach the stack, and everything it printed."""
+
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)
+
+    def triage(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        """Run a `triage` command against this stack's database and gateway."""
+        return subprocess.run(
+            [TRIAGE, *args],
+            input=stdin,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def api_token(self, team_id: str) -> str:
+        """A bearer token made with `triage token create`."""
+        result = self.triage("token", "create", "--team", team_id)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    def referrals(self, team_id: str) -> list[dict[str, object]]:
+        """The team's referrals from the JSON API."""
+        response = requests.get(
+            f"{self.url}/api/referrals",
+            headers={"Authorization": f"Bearer {self.api_token(team_id)}"},
+            timeout=10,
+        )
+        assert response.status_code == 200
+        referrals: list[dict[str, object]] = response.json()["referrals"]
+        return referrals
+
+
+def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
+    for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+        lines.put(line)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """Start `triage up`, wait for "Ready.", and stop it with Ctrl-C at the end."""
+    if not (RASA_VENV / "bin" / "rasa").exists() or not MODEL_PATH.exists():
+        pytest.fail("the Rasa environment or model is missing: run `make setup` (make test does)")
+    work = tmp_path_factory.mktemp("stack")
+    port = free_port()
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        RASA_PORT=str(free_port()),
+        ACTIONS_PORT=str(free_port()),
+        DATABASE_URL=f"sqlite:///{work / 'triage.db'}",
+        TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN,
+        SECRET_KEY="integration-secret-key",
+    )
+    env.pop("PUBLIC_BASE_URL", None)
+    process = subprocess.Popen(
+        [TRIAGE, "up", "--timeout", str(READY_TIMEOUT_SECONDS)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
+    running = RunningStack(url=f"http://127.0.0.1:{port}", env=env, process=process)
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS + 30
+    while not any(line.startswith("Ready.") for line in running.output):
+        try:
+            running.output.append(lines.get(timeout=1))
+        except queue.Empty:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("triage up did not become ready:\n" + "".join(running.output))
+    time.sleep(1)
+    while not lines.empty():
+        running.output.append(lines.get())
+    yield running
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+    while not lines.empty():
+        running.output.append(lines.get())
+    running.output.append(f"<exit {process.returncode}>")
+    if process.stdout is not None:
+        process.stdout.close()
