@@ -21,6 +21,7 @@ MODEL_DIR = ROOT / "var" / "models"
 MODEL = MODEL_DIR / "triage.tar.gz"
 MODEL_STAMP = MODEL_DIR / "triage.fingerprint"
 PIP_VERSION = "24.0"
+CHROMIUM = "/usr/bin/chromium"
 # Everything the trained model depends on.
 TRAINING_INPUTS = ["bot/config.yml", "bot/domain", "bot/data", "nlu", "requirements/rasa.lock"]
 
@@ -99,6 +100,27 @@ def find_python310() -> str:
     )
 
 
+def ensure_chromium() -> None:
+    """Debian's Chromium for the browser tests (a browser download would fail offline)."""
+    if Path(CHROMIUM).exists():
+        say("Chromium is installed")
+        return
+    if not shutil.which("apt-get"):
+        raise SetupError(f"{CHROMIUM} is missing: install Chromium (Debian package `chromium`)")
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        if not shutil.which("sudo"):
+            raise SetupError("Chromium is missing: run `sudo apt-get install chromium`")
+        prefix = ["sudo", "-n"]
+    say("installing Debian's chromium package")
+    install = [*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if subprocess.run(install, env=env, check=False).returncode != 0:
+        # The package lists may be stale or absent on a fresh machine.
+        run([*prefix, "apt-get", "update", "-q"], env=env)
+        run(install, env=env)
+
+
 def train_if_changed() -> None:
     """Retrain only when the training data (or the Rasa version) changed."""
     wanted = fingerprint([ROOT / path for path in TRAINING_INPUTS])
@@ -172,6 +194,7 @@ def main() -> int:
         else:
             say("Rasa environment (.venv-rasa) is up to date")
         train_if_changed()
+        ensure_chromium()
     except SetupError as error:
         print(f"setup failed: {error}", file=sys.stderr)
         return 1

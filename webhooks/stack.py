@@ -90,31 +90,42 @@ def rasa_environment() -> dict[str, str]:
     return env
 
 
-class Stack:
-    """The running processes of one stack."""
+@dataclass(frozen=True)
+class ProcessSpec:
+    """How to start one process and how to tell it is ready."""
 
-    def __init__(self, config: StackConfig) -> None:
-        self.config = config
-        self.children: list[Child] = []
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    ready_url: str
+    cwd: Path = BOT_DIR
 
-    def start(self) -> None:
-        """Start all three processes; none is ready yet."""
-        if not (RASA_VENV / "bin" / "rasa").exists():
-            raise StackError(f"{RASA_VENV} is missing: run `make setup` first")
-        if not MODEL_PATH.exists():
-            raise StackError(f"no trained model at {MODEL_PATH}: run `make setup` first")
-        self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        config = self.config
-        rasa = str(RASA_VENV / "bin" / "rasa")
-        rasa_env = rasa_environment()
-        self._spawn(
+
+def triage_processes(config: StackConfig) -> list[ProcessSpec]:
+    """The action server, Rasa and the gateway, in the order they start."""
+    if not (RASA_VENV / "bin" / "rasa").exists():
+        raise StackError(f"{RASA_VENV} is missing: run `make setup` first")
+    if not MODEL_PATH.exists():
+        raise StackError(f"no trained model at {MODEL_PATH}: run `make setup` first")
+    rasa = str(RASA_VENV / "bin" / "rasa")
+    actions_env = rasa_environment()
+    rasa_env = dict(actions_env, ACTION_SERVER_URL=f"{config.actions_url}/webhook")
+    gateway_env = dict(os.environ)
+    gateway_env.update(config.gateway_env)
+    gateway_env.update(
+        DATABASE_URL=config.database_url,
+        RASA_URL=config.rasa_url,
+        ACTION_SERVER_URL=config.actions_url,
+        PORT=str(config.gateway_port),
+    )
+    return [
+        ProcessSpec(
             "action server",
             [rasa, "run", "actions", "--actions", "actions", "-p", str(config.actions_port)],
-            rasa_env,
+            actions_env,
             f"{config.actions_url}/health",
-        )
-        rasa_env = dict(rasa_env, ACTION_SERVER_URL=f"{config.actions_url}/webhook")
-        self._spawn(
+        ),
+        ProcessSpec(
             "rasa",
             [
                 rasa,
@@ -132,16 +143,8 @@ class Stack:
             ],
             rasa_env,
             f"{config.rasa_url}/webhooks/rest/",
-        )
-        gateway_env = dict(os.environ)
-        gateway_env.update(config.gateway_env)
-        gateway_env.update(
-            DATABASE_URL=config.database_url,
-            RASA_URL=config.rasa_url,
-            ACTION_SERVER_URL=config.actions_url,
-            PORT=str(config.gateway_port),
-        )
-        self._spawn(
+        ),
+        ProcessSpec(
             "gateway",
             [
                 sys.executable,
@@ -157,22 +160,35 @@ class Stack:
             ],
             gateway_env,
             f"{config.gateway_url}/healthz",
-        )
+        ),
+    ]
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str], ready_url: str) -> None:
-        log_path = self.config.log_dir / f"{name.replace(' ', '-')}.log"
-        with log_path.open("wb") as log_file:
-            # Own process group: we stop each child and everything it started, in order.
-            process = subprocess.Popen(
-                command,
-                cwd=BOT_DIR,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        self.children.append(Child(name, process, log_path, ready_url))
+
+class Stack:
+    """Starts processes, waits until each is ready, watches them, and stops them all."""
+
+    def __init__(self, specs: list[ProcessSpec], log_dir: Path) -> None:
+        self.specs = specs
+        self.log_dir = log_dir
+        self.children: list[Child] = []
+
+    def start(self) -> None:
+        """Start every process; none is ready yet."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for spec in self.specs:
+            log_path = self.log_dir / f"{spec.name.replace(' ', '-')}.log"
+            with log_path.open("wb") as log_file:
+                # Own process group: we stop each child and everything it started, in order.
+                process = subprocess.Popen(
+                    spec.command,
+                    cwd=spec.cwd,
+                    env=spec.env,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            self.children.append(Child(spec.name, process, log_path, spec.ready_url))
 
     def dead_children(self) -> list[Child]:
         """Children that have exited."""

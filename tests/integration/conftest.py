@@ -113,10 +113,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     while not lines.empty():
         running.output.append(lines.get())
     yield running
+    # Ctrl-C, as a person stops `make run`: everything must stop cleanly.
     process.send_signal(signal.SIGINT)
     process.wait(timeout=60)
+    time.sleep(0.5)
     while not lines.empty():
         running.output.append(lines.get())
-    running.output.append(f"<exit {process.returncode}>")
     if process.stdout is not None:
         process.stdout.close()
+    assert process.returncode == 0, "".join(running.output[-20:])
+    assert running.output[-1].strip() == "Stopped."
+    for name in ("PORT", "RASA_PORT", "ACTIONS_PORT"):
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{env[name]}/", timeout=2)

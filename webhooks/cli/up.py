@@ -16,7 +16,7 @@ from webhooks.config import DEFAULT_DATABASE_URL, DEFAULT_VAR_DIR
 from webhooks.db import repository
 from webhooks.db.migrate import upgrade
 from webhooks.dev_secrets import dev_secret, secret_or_dev
-from webhooks.stack import Stack, StackConfig, StackError
+from webhooks.stack import Stack, StackConfig, StackError, triage_processes
 
 DEMO_EMAIL = "demo@example.nhs.uk"
 
@@ -57,7 +57,10 @@ def up(timeout: int) -> None:
         host=os.environ.get("HOST", "127.0.0.1"),
         gateway_env={"TWILIO_AUTH_TOKEN": twilio_token, "SECRET_KEY": secret_key},
     )
-    stack = Stack(config)
+    try:
+        stack = Stack(triage_processes(config), config.log_dir)
+    except StackError as error:
+        raise click.ClickException(str(error)) from error
     try:
         stack.start()
         stack.wait_ready(timeout, progress=_progress_printer())

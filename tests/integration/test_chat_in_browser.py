@@ -1,0 +1,87 @@
+"""The web chat in a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.integration.conftest import RunningStack
+
+CHROMIUM = Path("/usr/bin/chromium")
+# No sandbox as root in CI; no background traffic on a machine without internet.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: `make setup` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def say(page: Page, text: str) -> None:
+    """Type a message and press Enter, as a keyboard-only user would."""
+    page.get_by_label("Your message").fill(text)
+    page.get_by_label("Your message").press("Enter")
+    expect(page.locator("#typing")).to_be_hidden()
+
+
+def test_a_referral_completes_in_the_browser(stack: RunningStack, page: Page) -> None:
+    page.goto(f"{stack.url}/chat/south-essex")
+    say(page, "hello")
+    expect(page.locator("#log li").last).to_have_text("Bot: What is your full name?")
+    say(page, "Browser Person")
+    say(page, "12/12/1985")
+    say(page, "07911 100009")
+    page.get_by_role("button", name="Yes").click()
+    expect(page.locator("#log li").last).to_contain_text("Your referral has been sent")
+    expect(page.locator("#log li").last).to_contain_text("LD-")
+
+    page.reload()
+    expect(page.locator("#log li").last).to_contain_text("Your referral has been sent")
+
+
+def test_the_chat_page_has_no_serious_accessibility_violations(
+    stack: RunningStack, page: Page
+) -> None:
+    page.goto(f"{stack.url}/chat/coventry-warwickshire")
+    say(page, "hello")
+    results = Axe().run(page)
+    serious = [
+        violation["id"]
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+def test_the_leave_quickly_button_is_reachable_first_by_keyboard(
+    stack: RunningStack, page: Page
+) -> None:
+    page.goto(f"{stack.url}/chat/south-essex")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Leave this site quickly")).to_be_focused()
