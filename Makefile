@@ -4,7 +4,7 @@ VENV := .venv/bin
 RASA := cd bot && RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 \
 	SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONWARNINGS=ignore ../.venv-rasa/bin/rasa
 
-.PHONY: setup run test lint check-domain domain rasa-validate rasa-stories pytest
+.PHONY: setup run test lint check-domain domain rasa-validate rasa-stories pytest eval-risk
 
 setup:
 	@$(PYTHON) scripts/setup.py
@@ -35,3 +35,7 @@ rasa-stories:
 
 pytest:
 	$(VENV)/pytest
+
+# Recall, false alarms and speed of the safety net's risk detector on the labelled sets.
+eval-risk: setup
+	$(VENV)/python -m safety.evaluate

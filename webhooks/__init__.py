@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from flows import load_flows
 from webhooks.api import referrals as api_referrals
 from webhooks.channels import sms, webchat
 from webhooks.config import Settings, settings_from_env
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         teams=load_teams(settings.data_dir / "teams"),
         wording=Wording.load(settings.data_dir / "messages.yml"),
         rasa=RasaClient(settings.rasa_url, settings.rasa_timeout_seconds),
+        questions=frozenset(
+            question.ask for flow in load_flows().values() for question in flow.questions
+        ),
     )
     init_db(app, make_engine(settings.database_url))
     csrf.init_app(app)

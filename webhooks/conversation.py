@@ -1,7 +1,7 @@
 """One turn of a conversation, the same for every channel.
 
-Order matters: the inbound message is committed before Rasa is asked, and a referral is
-committed before the person is told it was sent.
+Order matters: the inbound message is committed first, the safety net looks at it before
+Rasa is asked, and a referral is committed before the person is told it was sent.
 """
 
 from __future__ import annotations
@@ -13,33 +13,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from flows import detect_control
+from safety import assess_risk
+from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.models import Message
 from webhooks.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from webhooks.safety_net import answer_risk
 from webhooks.teams import Team
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)
 REFERRAL_PAYLOAD = "referral"
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """A message from a person, already parsed and normalised by its channel."""
-
-    team: Team
-    channel: str
-    contact_key: str
-    text: str
-    external_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the bot says back: text and, optionally, choices to offer."""
-
-    text: str
-    options: tuple[str, ...] = ()
 
 
 @dataclass
@@ -49,6 +33,7 @@ class TurnHandler:
     session: Session
     rasa: RasaClient
     wording: Wording
+    questions: frozenset[str]
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one inbound message; a retried delivery gets the same answer again."""
@@ -63,6 +48,13 @@ class TurnHandler:
             self.session, conversation, inbound.text, inbound.external_id
         )
         self.session.commit()
+        assessment = assess_risk(inbound.text)
+        if assessment.risk != "none":
+            # The safety net answers at once; the form's question stays open in Rasa.
+            replies = answer_risk(
+                self.session, message, assessment, inbound.team, self.wording, self.questions
+            )
+            return self._finish(message, replies)
         metadata = {
             "team_id": inbound.team.id,
             "team_name": inbound.team.name,
@@ -80,6 +72,9 @@ class TurnHandler:
                 for bot_message in bot_messages
                 for reply in self._replies_for(bot_message, inbound, message)
             ]
+        return self._finish(message, replies)
+
+    def _finish(self, message: Message, replies: list[Reply]) -> list[Reply]:
         for reply in replies:
             repository.add_outbound(self.session, message, reply.text, reply.options)
         self.session.commit()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
-from webhooks.db.models import Referral
+from webhooks.db.models import Referral, RiskFlag
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Timestamps are stored in UTC; SQLite returns them without the offset."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def referral_summary(referral: Referral) -> dict[str, Any]:
@@ -16,15 +22,24 @@ def referral_summary(referral: Referral) -> dict[str, Any]:
         "channel": referral.channel,
         "status": referral.status,
         "urgent": referral.urgent,
-        "submitted_at": referral.submitted_at.isoformat(),
+        "submitted_at": as_utc(referral.submitted_at).isoformat(),
         "flow": {"id": referral.flow_id, "version": referral.flow_version},
         "fields": {answer.question_id: answer.value.get("v") for answer in referral.answers},
     }
 
 
-def referral_detail(referral: Referral) -> dict[str, Any]:
-    """Everything about one referral, each answer with its question and label."""
+def referral_detail(referral: Referral, risk_flags: list[RiskFlag]) -> dict[str, Any]:
+    """Everything about one referral: each answer with its question, and any risk found."""
     detail = referral_summary(referral)
+    detail["risk_flags"] = [
+        {
+            "category": flag.category,
+            "evidence": flag.evidence.get("phrases", []),
+            "message": flag.message.body,
+            "at": as_utc(flag.created_at).isoformat(),
+        }
+        for flag in risk_flags
+    ]
     detail["answers"] = [
         {
             "question_id": answer.question_id,

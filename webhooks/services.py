@@ -22,6 +22,8 @@ class Services:
     teams: TeamDirectory
     wording: Wording
     rasa: RasaClient
+    # Every question the flows ask, word for word (to tell a pending question).
+    questions: frozenset[str]
 
 
 def services() -> Services:
@@ -33,4 +35,6 @@ def services() -> Services:
 def turn_handler() -> TurnHandler:
     """A turn handler bound to this request's database session."""
     found = services()
-    return TurnHandler(session=db_session(), rasa=found.rasa, wording=found.wording)
+    return TurnHandler(
+        session=db_session(), rasa=found.rasa, wording=found.wording, questions=found.questions
+    )

@@ -13,6 +13,12 @@ REQUIRED_KEYS = (
     "unknown_number",
     "sms_options",
     "sms_choice",
+    "crisis_self",
+    "crisis_from_others",
+    "crisis_others",
+    "crisis_urgent_note",
+    "carry_on",
+    "carry_on_start",
 )
 
 

@@ -65,7 +65,7 @@ def db(app: Flask) -> Iterator[Session]:
 def make_referral(session: Session, team_id: str, name: str = "Sam Jones") -> Referral:
     """A committed referral as the bot would store it."""
     conversation = repository.find_or_open_conversation(
-        session, team_id, "sms", "+44791112" + uuid.uuid4().hex[:4]
+        session, team_id, "sms", f"+4479111{uuid.uuid4().int % 100000:05d}"
     )
     referral = repository.create_referral(
         session,

@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 
 from webhooks.channels.sms_render import messaging_twiml, sms_text, split_body
 from webhooks.config import PROJECT_ROOT
-from webhooks.conversation import Reply
+from webhooks.conversation_types import Reply
 from webhooks.wording import Wording
 
 WORDING = Wording.load(PROJECT_ROOT / "data" / "messages.yml")

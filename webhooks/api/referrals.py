@@ -41,4 +41,5 @@ def get_referral(referral_id: int) -> ResponseReturnValue:
     referral = repository.get_referral(db_session(), referral_id, g.api_team_id)
     if referral is None:
         abort(404)
-    return jsonify(referral_detail(referral))
+    flags = repository.risk_flags_for(db_session(), referral.conversation_id)
+    return jsonify(referral_detail(referral, flags))

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 from webhooks.channels.sms_render import messaging_twiml
 from webhooks.channels.twilio_request import BadTwilioRequest, parse_incoming_message
 from webhooks.channels.twilio_signature import validate_twilio_request
-from webhooks.conversation import Inbound, Reply
+from webhooks.conversation_types import Inbound, Reply
 from webhooks.services import services, turn_handler
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twilio.twiml.messaging_response import MessagingResponse
 
-from webhooks.conversation import Reply
+from webhooks.conversation_types import Reply
 from webhooks.wording import Wording
 
 # Twilio rejects a message body over 1,600 characters.

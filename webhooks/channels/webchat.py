@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
 
-from webhooks.conversation import Inbound
+from webhooks.conversation_types import Inbound
 from webhooks.db import repository
 from webhooks.db.engine import db_session
 from webhooks.services import services, turn_handler

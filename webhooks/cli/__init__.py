@@ -7,6 +7,7 @@ import click
 from webhooks.cli.accounts import token, user
 from webhooks.cli.bench import bench
 from webhooks.cli.database import db
+from webhooks.cli.risk import risk
 from webhooks.cli.simulate import simulate
 from webhooks.cli.up import up
 
@@ -16,5 +17,5 @@ def main() -> None:
     """Liaison and Diversion triage bot: run it, talk to it, manage access."""
 
 
-for command in (up, simulate, bench, db, token, user):
+for command in (up, simulate, bench, risk, db, token, user):
     main.add_command(command)

@@ -102,6 +102,22 @@ class ReferralAnswer(Base):
     referral: Mapped[Referral] = relationship(back_populates="answers")
 
 
+class RiskFlag(Base):
+    """A message in which the safety net found risk: what, where, and the words why."""
+
+    __tablename__ = "risk_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    category: Mapped[str] = mapped_column(String(16))  # self, others, from_others
+    # {"phrases": [...]}: the words the detector acted on.
+    evidence: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    message: Mapped[Message] = relationship()
+
+
 class Practitioner(Base):
     """A person who signs in to the queue; `team_id` None means every team."""
 

@@ -18,6 +18,7 @@ from webhooks.db.models import (
     Practitioner,
     Referral,
     ReferralAnswer,
+    RiskFlag,
     utcnow,
 )
 
@@ -118,6 +119,8 @@ def create_referral(
         channel=conversation.channel,
         flow_id=str(payload["flow_id"]),
         flow_version=int(payload["flow_version"]),
+        # Risk shown at any point of the conversation makes the referral urgent.
+        urgent=has_risk_flags(session, conversation.id),
     )
     for position, answer in enumerate(payload["answers"]):
         referral.answers.append(
@@ -134,6 +137,58 @@ def create_referral(
     session.add(referral)
     session.flush()
     return referral
+
+
+def add_risk_flags(
+    session: Session, message: Message, categories: Sequence[str], phrases: Sequence[str]
+) -> list[RiskFlag]:
+    """Record the risk found in a message, and make the conversation's referral urgent."""
+    flags = [
+        RiskFlag(
+            conversation_id=message.conversation_id,
+            message_id=message.id,
+            category=category,
+            evidence={"phrases": list(phrases)},
+        )
+        for category in categories
+    ]
+    session.add_all(flags)
+    for referral in session.scalars(
+        select(Referral).where(Referral.conversation_id == message.conversation_id)
+    ):
+        referral.urgent = True
+    session.flush()
+    return flags
+
+
+def has_risk_flags(session: Session, conversation_id: str) -> bool:
+    """Whether the safety net has found risk anywhere in this conversation."""
+    found = session.scalars(
+        select(RiskFlag.id).where(RiskFlag.conversation_id == conversation_id).limit(1)
+    ).first()
+    return found is not None
+
+
+def risk_flags_for(session: Session, conversation_id: str) -> list[RiskFlag]:
+    """Every risk flag in a conversation, oldest first, with its message."""
+    return list(
+        session.scalars(
+            select(RiskFlag)
+            .where(RiskFlag.conversation_id == conversation_id)
+            .options(selectinload(RiskFlag.message))
+            .order_by(RiskFlag.id)
+        )
+    )
+
+
+def last_bot_question(session: Session, conversation_id: str) -> Message | None:
+    """The bot's most recent message in a conversation (to ask it again)."""
+    return session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(1)
+    ).first()
 
 
 def new_reference() -> str:

@@ -28,4 +28,7 @@ def detail(referral_id: int) -> ResponseReturnValue:
     referral = repository.get_referral(db_session(), referral_id, current_user.team_id)
     if referral is None:
         abort(404)
-    return render_template("queue/detail.html", referral=referral, teams=services().teams)
+    flags = repository.risk_flags_for(db_session(), referral.conversation_id)
+    return render_template(
+        "queue/detail.html", referral=referral, risk_flags=flags, teams=services().teams
+    )

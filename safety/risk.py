@@ -1,0 +1,165 @@
+"""A deterministic risk detector run on every inbound message, before and without Rasa.
+
+Rules, not a model: it must work when Rasa is down, give the same answer every time, and
+say which words it acted on. The lexicon (`data/lexicons/risk.yml`) holds every pattern
+and cue; this module only applies them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicons" / "risk.yml"
+# Most urgent first: the order decides the single `risk` value of a message.
+RISK_CATEGORIES = ("self", "from_others", "others")
+# "and" starts a new clause only before a new subject: "I don't know them and I can't get
+# out" is two clauses, "find him and hurt him" is one.
+_CLAUSE_BREAK = re.compile(
+    r"[.!?;:,\n]+|\s(?:but|although|though|however)\s"
+    r"|\sand\s(?=(?:i|i'm|he|she|they|we|you|it)\s)"
+)
+_NOT_TEXT = re.compile(r"[^a-z0-9'?!.,;:\n -]+")
+_BARE_NO = {"no", "nope", "not really", "never", "no way", "nah"}
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    """What the detector found: the most urgent category and the words behind it."""
+
+    text: str
+    risk: str  # "none" or one of RISK_CATEGORIES
+    categories: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form `triage risk` prints."""
+        return {
+            "text": self.text,
+            "risk": self.risk,
+            "categories": list(self.categories),
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    replacements: tuple[tuple[re.Pattern[str], str], ...]
+    fillers: re.Pattern[str]
+    negation: re.Pattern[str]
+    negation_window: int
+    history: re.Pattern[str]
+    offence: re.Pattern[str]
+    third_person: re.Pattern[str]
+    idioms: tuple[re.Pattern[str], ...]
+    categories: dict[str, tuple[re.Pattern[str], ...]]
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    # Whole words: no match inside a longer word on either side.
+    return re.compile(rf"(?<![a-z])(?:{pattern})(?![a-z])")
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str]:
+    return _words("|".join(f"(?:{pattern})" for pattern in patterns))
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    raw = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    replacements = tuple(
+        (_words(re.escape(str(source))), str(target))
+        for source, target in sorted(raw["normalise"].items(), key=lambda kv: -len(str(kv[0])))
+    )
+    return _Lexicon(
+        replacements=replacements,
+        fillers=_any_of([re.escape(str(filler)) for filler in raw["fillers"]]),
+        negation=_any_of([re.escape(str(cue)) for cue in raw["negation_cues"]]),
+        negation_window=int(raw["negation_window"]),
+        history=_any_of(raw["history_cues"]),
+        offence=_any_of(raw["offence_cues"]),
+        third_person=re.compile(rf"(?<![a-z])(?:{raw['third_person']})\s*$"),
+        idioms=tuple(_words(pattern) for pattern in raw["idioms"]),
+        categories={
+            category: tuple(_words(pattern) for pattern in raw["categories"][category])
+            for category in RISK_CATEGORIES
+        },
+    )
+
+
+def normalise(text: str) -> str:
+    """Lower case, curly quotes straightened, text-speak and common typos mapped."""
+    lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    lowered = _NOT_TEXT.sub(" ", lowered)
+    lowered = re.sub(r"([a-z])\1{2,}", r"\1\1", lowered)  # "sooooo" -> "soo"
+    lowered = " ".join(lowered.split())
+    lexicon = _lexicon()
+    for pattern, replacement in lexicon.replacements:
+        lowered = pattern.sub(replacement, lowered)
+    return " ".join(lexicon.fillers.sub(" ", lowered).split())
+
+
+def _clauses(text: str) -> list[tuple[str, bool]]:
+    """Clauses, each with whether it is answered by a bare "no" ("suicidal? no")."""
+    parts: list[str] = []
+    breaks: list[str] = []
+    position = 0
+    for found in _CLAUSE_BREAK.finditer(text):
+        parts.append(text[position : found.start()].strip())
+        breaks.append(found.group())
+        position = found.end()
+    parts.append(text[position:].strip())
+    clauses = []
+    for index, part in enumerate(parts):
+        next_part = parts[index + 1] if index + 1 < len(parts) else ""
+        denied = "?" in (breaks[index] if index < len(breaks) else "") and next_part in _BARE_NO
+        clauses.append((part, denied))
+    return [(part, denied) for part, denied in clauses if part]
+
+
+def _window(before: str, words: int) -> str:
+    return " ".join(before.split()[-words:])
+
+
+def _counts(category: str, clause: str, match: re.Match[str], lexicon: _Lexicon) -> bool:
+    before = clause[: match.start()]
+    if lexicon.negation.search(_window(before, lexicon.negation_window)):
+        return False
+    if lexicon.history.search(clause):
+        return False
+    if any(
+        idiom.search(clause) and idiom.search(clause[match.start() :]) for idiom in lexicon.idioms
+    ):
+        return False
+    if category != "self" and lexicon.offence.search(_window(before, lexicon.negation_window)):
+        return False
+    return not (
+        category == "self" and "my" not in match.group() and lexicon.third_person.search(before)
+    )
+
+
+def assess_risk(text: str) -> RiskAssessment:
+    """Assess one message. Never raises on odd input; empty text is no risk."""
+    lexicon = _lexicon()
+    found: dict[str, list[str]] = {}
+    for clause, denied in _clauses(normalise(text)):
+        if denied:
+            continue
+        for category in RISK_CATEGORIES:
+            for pattern in lexicon.categories[category]:
+                for match in pattern.finditer(clause):
+                    if _counts(category, clause, match, lexicon):
+                        found.setdefault(category, []).append(match.group())
+    categories = tuple(category for category in RISK_CATEGORIES if category in found)
+    evidence = tuple(dict.fromkeys(phrase for c in categories for phrase in found[c]))
+    return RiskAssessment(
+        text=text,
+        risk=categories[0] if categories else "none",
+        categories=categories,
+        evidence=evidence,
+    )

@@ -1,0 +1,67 @@
+"""The deterministic risk detector: what it must catch, and what it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from safety import assess_risk
+from safety.evaluate import EVAL_DIR, evaluate, load_examples
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("I want to kill myself", "self"),
+        ("im gonna kms tonight", "self"),
+        ("gonna top myself", "self"),
+        ("ngl i want to die", "self"),
+        ("Everyone would be better off without me", "self"),
+        ("I've taken 20 sleeping tablets", "self"),
+        ("I'm going to stab him", "others"),
+        ("If I see him I'll kill him", "others"),
+        ("my partner hits me", "from_others"),
+        ("they're making me carry drugs", "from_others"),
+    ],
+)
+def test_it_finds_risk(text: str, risk: str) -> None:
+    assert assess_risk(text).risk == risk
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal",
+        "suicidal? no",
+        "I tried to kill myself years ago but I'm fine now",
+        "I'm just killing time before court",
+        "my phone is dying",
+        "I'd kill for a brew",
+        "my mum will kill me if I miss the bus",
+        "I've been charged with assault",
+        "I was arrested for threatening to kill my neighbour",
+        "my cousin self harms and I'm worried about her",
+        "",
+    ],
+)
+def test_it_leaves_negations_history_idioms_and_offences_alone(text: str) -> None:
+    assert assess_risk(text).risk == "none"
+
+
+def test_a_denial_in_one_clause_does_not_hide_risk_in_the_next() -> None:
+    assert assess_risk("I'm not ok, I want to kill myself").risk == "self"
+
+
+def test_self_is_reported_first_when_there_is_more_than_one_risk() -> None:
+    found = assess_risk("my partner hits me and I want to kill myself")
+    assert found.risk == "self"
+    assert found.categories == ("self", "from_others")
+    assert found.evidence == ("kill myself", "hits me")
+
+
+def test_it_meets_its_targets_on_the_development_set() -> None:
+    report = evaluate(load_examples(EVAL_DIR), repeats=1)
+    assert report.total >= 400
+    assert report.hard_negatives * 3 >= report.total
+    assert report.explicit_self_recall == 1.0, report.misses
+    assert report.any_risk_recall >= 0.97, report.misses
+    assert report.hard_negative_false_alarms <= 0.05, report.false_alarms

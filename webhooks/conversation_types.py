@@ -1,0 +1,26 @@
+"""The records a turn passes between channels, the turn handler and the safety net."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from webhooks.teams import Team
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message from a person, already parsed and normalised by its channel."""
+
+    team: Team
+    channel: str
+    contact_key: str
+    text: str
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says back: text and, optionally, choices to offer."""
+
+    text: str
+    options: tuple[str, ...] = ()

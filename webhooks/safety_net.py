@@ -1,0 +1,63 @@
+"""What the gateway says and records when a message shows risk (before, and without, Rasa)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from safety import RiskAssessment
+from webhooks.conversation_types import Reply
+from webhooks.db import repository
+from webhooks.db.models import Message
+from webhooks.teams import Team
+from webhooks.wording import Wording
+
+log = logging.getLogger(__name__)
+
+
+def crisis_replies(assessment: RiskAssessment, team: Team, wording: Wording) -> list[Reply]:
+    """The contacts for each category found, most urgent first, on any channel."""
+    return [
+        Reply(
+            wording.say(
+                f"crisis_{category}",
+                crisis_name=team.crisis_line.name,
+                crisis_number=team.crisis_line.display,
+            )
+        )
+        for category in assessment.categories
+    ]
+
+
+def answer_risk(
+    session: Session,
+    message: Message,
+    assessment: RiskAssessment,
+    team: Team,
+    wording: Wording,
+    questions: frozenset[str],
+) -> list[Reply]:
+    """Record the risk, mark the referral urgent, give contacts, and offer to carry on.
+
+    `questions` is every flow question's wording: if the bot's last message was one, the
+    form is still waiting for its answer, so it is asked again.
+    """
+    previous = repository.last_bot_question(session, message.conversation_id)
+    repository.add_risk_flags(session, message, assessment.categories, assessment.evidence)
+    message.status = "answered"
+    # Category names only: never the words, which are personal data.
+    log.warning(
+        "risk found (%s) in conversation %s",
+        ",".join(assessment.categories),
+        message.conversation_id,
+    )
+    replies = crisis_replies(assessment, team, wording)
+    replies.append(Reply(wording.say("crisis_urgent_note")))
+    if previous is not None and previous.body in questions:
+        # The person is mid-form: the same question is still waiting for its answer.
+        labels = tuple((previous.options or {}).get("labels", ()))
+        replies.append(Reply(wording.say("carry_on", question=previous.body), labels))
+    elif previous is None:
+        replies.append(Reply(wording.say("carry_on_start")))
+    return replies
