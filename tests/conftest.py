@@ -6,6 +6,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ from webhooks.db.engine import make_engine
 from webhooks.db.migrate import upgrade
 
 TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
+# Tests pin the clock to a time every team is open (a Tuesday, mid-morning, in GMT);
+# out-of-hours tests pin their own.
+OPEN_HOURS = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 
 
@@ -101,6 +105,7 @@ def settings(database_url: str) -> Settings:
         rasa_url=f"http://127.0.0.1:{free_port()}",
         action_server_url=f"http://127.0.0.1:{free_port()}",
         rasa_timeout_seconds=2.0,
+        triage_now=OPEN_HOURS,
     )
 
 

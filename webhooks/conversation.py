@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -17,9 +18,10 @@ from safety import assess_risk
 from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.models import Message
+from webhooks.out_of_hours import NEW_CONVERSATION_GAP, closed_notice, pickup_note
 from webhooks.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from webhooks.referral_json import as_utc
 from webhooks.safety_net import answer_risk
-from webhooks.teams import Team
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)
@@ -28,12 +30,13 @@ REFERRAL_PAYLOAD = "referral"
 
 @dataclass
 class TurnHandler:
-    """Runs a turn: persist, ask Rasa, commit any referral, persist the replies."""
+    """Runs a turn: persist, safety net, ask Rasa, commit any referral, persist the replies."""
 
     session: Session
     rasa: RasaClient
     wording: Wording
     questions: frozenset[str]
+    now: datetime
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one inbound message; a retried delivery gets the same answer again."""
@@ -44,39 +47,55 @@ class TurnHandler:
         conversation = repository.find_or_open_conversation(
             self.session, inbound.team.id, inbound.channel, inbound.contact_key
         )
+        last_seen = repository.last_message_at(self.session, conversation.id)
         message = repository.add_inbound(
-            self.session, conversation, inbound.text, inbound.external_id
+            self.session, conversation, inbound.text, inbound.external_id, at=self.now
         )
         self.session.commit()
+        # Out of hours, a new conversation hears so first, with the crisis contacts.
+        opening: list[Reply] = []
+        if last_seen is None or self.now - as_utc(last_seen) > NEW_CONVERSATION_GAP:
+            notice = closed_notice(inbound.team, self.now, self.wording)
+            opening = [notice] if notice else []
         assessment = assess_risk(inbound.text)
         if assessment.risk != "none":
             # The safety net answers at once; the form's question stays open in Rasa.
             replies = answer_risk(
-                self.session, message, assessment, inbound.team, self.wording, self.questions
+                self.session,
+                message,
+                assessment,
+                inbound.team,
+                self.wording,
+                self.questions,
+                self.now,
             )
-            return self._finish(message, replies)
+            return self._finish(message, replies[:1] + opening + replies[1:])
+        return self._finish(message, opening + self._ask_rasa(inbound, message))
+
+    def _ask_rasa(self, inbound: Inbound, message: Message) -> list[Reply]:
         metadata = {
             "team_id": inbound.team.id,
             "team_name": inbound.team.name,
             "channel": inbound.channel,
         }
         try:
-            bot_messages = self.rasa.send(conversation.id, rasa_text(inbound.text), metadata)
+            bot_messages = self.rasa.send(
+                message.conversation_id, rasa_text(inbound.text), metadata
+            )
         except RasaUnavailable:
+            # Kept as pending: nothing is lost, and the person still gets the contacts.
             message.status = "pending"
-            replies = [Reply(self._say("bot_unavailable", inbound.team))]
-        else:
-            message.status = "answered"
-            replies = [
-                reply
-                for bot_message in bot_messages
-                for reply in self._replies_for(bot_message, inbound, message)
-            ]
-        return self._finish(message, replies)
+            return [Reply(self.wording.say_for(inbound.team, "bot_unavailable"))]
+        message.status = "answered"
+        return [
+            reply
+            for bot_message in bot_messages
+            for reply in self._replies_for(bot_message, inbound, message)
+        ]
 
     def _finish(self, message: Message, replies: list[Reply]) -> list[Reply]:
         for reply in replies:
-            repository.add_outbound(self.session, message, reply.text, reply.options)
+            repository.add_outbound(self.session, message, reply.text, reply.options, at=self.now)
         self.session.commit()
         return replies
 
@@ -84,35 +103,29 @@ class TurnHandler:
         self, bot_message: BotMessage, inbound: Inbound, message: Message
     ) -> list[Reply]:
         if REFERRAL_PAYLOAD in bot_message.custom:
-            return [self._commit_referral(bot_message.custom[REFERRAL_PAYLOAD], inbound, message)]
+            return self._commit_referral(bot_message.custom[REFERRAL_PAYLOAD], inbound, message)
         if bot_message.text:
             return [Reply(bot_message.text, bot_message.buttons)]
         return []
 
-    def _commit_referral(self, payload: object, inbound: Inbound, message: Message) -> Reply:
+    def _commit_referral(self, payload: object, inbound: Inbound, message: Message) -> list[Reply]:
+        team = inbound.team
         if not isinstance(payload, dict):
             log.error("referral payload was not an object; nothing stored")
-            return Reply(self._say("referral_not_saved", inbound.team))
+            return [Reply(self.wording.say_for(team, "referral_not_saved"))]
         try:
-            referral = repository.create_referral(self.session, message.conversation, payload)
+            referral = repository.create_referral(
+                self.session, message.conversation, payload, at=self.now
+            )
             self.session.commit()
         except (SQLAlchemyError, KeyError, TypeError, ValueError) as error:
             self.session.rollback()
             log.error("referral not stored: %s", type(error).__name__)
-            return Reply(self._say("referral_not_saved", inbound.team))
+            return [Reply(self.wording.say_for(team, "referral_not_saved"))]
         log.info("referral %s stored for team %s", referral.id, referral.team_id)
-        return Reply(
-            self._say("referral_sent", inbound.team, reference=referral.reference),
-        )
-
-    def _say(self, key: str, team: Team, **values: str) -> str:
-        return self.wording.say(
-            key,
-            team_name=team.name,
-            crisis_name=team.crisis_line.name,
-            crisis_number=team.crisis_line.display,
-            **values,
-        )
+        sent = Reply(self.wording.say_for(team, "referral_sent", reference=referral.reference))
+        later = pickup_note(team, self.now, self.wording)
+        return [sent, later] if later else [sent]
 
 
 def rasa_text(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -19,14 +20,7 @@ log = logging.getLogger(__name__)
 def crisis_replies(assessment: RiskAssessment, team: Team, wording: Wording) -> list[Reply]:
     """The contacts for each category found, most urgent first, on any channel."""
     return [
-        Reply(
-            wording.say(
-                f"crisis_{category}",
-                crisis_name=team.crisis_line.name,
-                crisis_number=team.crisis_line.display,
-            )
-        )
-        for category in assessment.categories
+        Reply(wording.say_for(team, f"crisis_{category}")) for category in assessment.categories
     ]
 
 
@@ -37,6 +31,7 @@ def answer_risk(
     team: Team,
     wording: Wording,
     questions: frozenset[str],
+    now: datetime,
 ) -> list[Reply]:
     """Record the risk, mark the referral urgent, give contacts, and offer to carry on.
 
@@ -44,7 +39,7 @@ def answer_risk(
     form is still waiting for its answer, so it is asked again.
     """
     previous = repository.last_bot_question(session, message.conversation_id)
-    repository.add_risk_flags(session, message, assessment.categories, assessment.evidence)
+    repository.add_risk_flags(session, message, assessment.categories, assessment.evidence, at=now)
     message.status = "answered"
     # Category names only: never the words, which are personal data.
     log.warning(

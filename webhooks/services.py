@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from flask import current_app
 
@@ -25,6 +26,10 @@ class Services:
     # Every question the flows ask, word for word (to tell a pending question).
     questions: frozenset[str]
 
+    def now(self) -> datetime:
+        """The current time, or the pinned TRIAGE_NOW."""
+        return self.settings.triage_now or datetime.now(timezone.utc)
+
 
 def services() -> Services:
     """The current app's services."""
@@ -36,5 +41,9 @@ def turn_handler() -> TurnHandler:
     """A turn handler bound to this request's database session."""
     found = services()
     return TurnHandler(
-        session=db_session(), rasa=found.rasa, wording=found.wording, questions=found.questions
+        session=db_session(),
+        rasa=found.rasa,
+        wording=found.wording,
+        questions=found.questions,
+        now=found.now(),
     )

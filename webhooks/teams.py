@@ -9,6 +9,8 @@ from typing import Any
 import phonenumbers
 import yaml
 
+from webhooks.hours import HoursError, ServiceHours, parse_hours
+
 
 class TeamConfigError(ValueError):
     """A team file is malformed; the message names the file and the key."""
@@ -21,6 +23,8 @@ class CrisisLine:
     name: str
     number: str
     display: str
+    # How to tell someone to use it, e.g. "call NHS 111 and choose option 2".
+    call: str
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class Team:
     numbers: tuple[str, ...]
     crisis_line: CrisisLine
     flows: tuple[str, ...]
-    hours: dict[str, Any] = field(default_factory=dict)
+    hours: ServiceHours
     eligibility: dict[str, Any] = field(default_factory=dict)
     office: dict[str, Any] = field(default_factory=dict)
 
@@ -92,12 +96,22 @@ def _team(raw: Any, where: str) -> Team:
             name=str(crisis["name"]),
             number=str(crisis["number"]),
             display=_national(str(crisis["number"])),
+            call=str(
+                crisis.get("call") or f"call {crisis['name']} on {_national(str(crisis['number']))}"
+            ),
         ),
         flows=tuple(str(flow) for flow in raw["flows"]),
-        hours=dict(raw.get("hours") or {}),
+        hours=_hours(raw, where),
         eligibility=dict(raw.get("eligibility") or {}),
         office=dict(raw.get("office") or {}),
     )
+
+
+def _hours(raw: dict[str, Any], where: str) -> ServiceHours:
+    try:
+        return parse_hours(dict(raw.get("hours") or {}), raw.get("pickup"), where)
+    except HoursError as error:
+        raise TeamConfigError(str(error)) from error
 
 
 def _e164(number: Any, where: str) -> str:

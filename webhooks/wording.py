@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from webhooks.teams import Team
+
 REQUIRED_KEYS = (
     "referral_sent",
     "referral_not_saved",
@@ -13,6 +15,16 @@ REQUIRED_KEYS = (
     "unknown_number",
     "sms_options",
     "sms_choice",
+    "team_closed",
+    "team_closed_hours_unknown",
+    "picked_up_when",
+    "when_today",
+    "when_tomorrow",
+    "when_this_week",
+    "when_later",
+    "morning",
+    "afternoon",
+    "evening",
     "crisis_self",
     "crisis_from_others",
     "crisis_others",
@@ -40,3 +52,7 @@ class Wording:
     def say(self, key: str, **values: str) -> str:
         """The message `key` with its placeholders filled in."""
         return self._templates[key].format(**values)
+
+    def say_for(self, team: Team, key: str, **values: str) -> str:
+        """The message `key` with the team's name and crisis line filled in too."""
+        return self.say(key, team_name=team.name, crisis_call=team.crisis_line.call, **values)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import TWILIO_AUTH_TOKEN, free_port
+from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN, free_port
 from webhooks.config import PROJECT_ROOT
 from webhooks.stack import MODEL_PATH, RASA_VENV
 
@@ -87,6 +87,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         DATABASE_URL=f"sqlite:///{work / 'triage.db'}",
         TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN,
         SECRET_KEY="integration-secret-key",
+        TRIAGE_NOW=OPEN_HOURS.isoformat(),
     )
     env.pop("PUBLIC_BASE_URL", None)
     process = subprocess.Popen(

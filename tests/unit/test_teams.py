@@ -41,12 +41,11 @@ def test_coventry_gives_its_crisis_line_not_its_office_phone() -> None:
 def test_coventry_hours_follow_the_source() -> None:
     team = TEAMS.by_id("coventry-warwickshire")
     assert team is not None
-    assert team.hours["custody"][0] == {
-        "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-        "open": "07:30",
-        "close": "20:00",
-    }
-    assert team.hours["court"][0]["days"][-1] == "sat"
+    [custody] = team.hours.pathways["custody"].windows
+    assert (custody.opens, custody.closes, len(custody.weekdays)) == (7 * 60 + 30, 20 * 60, 7)
+    [court] = team.hours.pathways["court"].windows
+    assert 5 in court.weekdays and 6 not in court.weekdays  # Saturday yes, Sunday no
+    assert team.hours.pickup == "reception"
 
 
 def test_it_refuses_a_number_shared_by_two_teams(tmp_path: Path) -> None:

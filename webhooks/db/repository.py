@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -65,26 +66,49 @@ def find_conversation(
     ).first()
 
 
+def last_message_at(session: Session, conversation_id: str) -> datetime | None:
+    """When anything was last said in this conversation, if ever."""
+    return session.scalars(
+        select(Message.created_at)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(1)
+    ).first()
+
+
 def message_by_external_id(session: Session, external_id: str) -> Message | None:
     """An inbound message already received under this provider id (a retried delivery)."""
     return session.scalars(select(Message).where(Message.external_id == external_id)).first()
 
 
 def add_inbound(
-    session: Session, conversation: Conversation, body: str, external_id: str | None
+    session: Session,
+    conversation: Conversation,
+    body: str,
+    external_id: str | None,
+    at: datetime | None = None,
 ) -> Message:
-    """Record what a person sent."""
+    """Record what a person sent (at `at`, default now: TRIAGE_NOW pins the clock)."""
+    moment = at or utcnow()
     message = Message(
-        conversation_id=conversation.id, direction="in", body=body, external_id=external_id
+        conversation_id=conversation.id,
+        direction="in",
+        body=body,
+        external_id=external_id,
+        created_at=moment,
     )
     session.add(message)
-    conversation.updated_at = utcnow()
+    conversation.updated_at = moment
     session.flush()
     return message
 
 
 def add_outbound(
-    session: Session, inbound: Message, body: str, options: Sequence[str] = ()
+    session: Session,
+    inbound: Message,
+    body: str,
+    options: Sequence[str] = (),
+    at: datetime | None = None,
 ) -> Message:
     """Record what the bot answered to an inbound message."""
     message = Message(
@@ -93,6 +117,7 @@ def add_outbound(
         body=body,
         options={"labels": list(options)} if options else None,
         reply_to_id=inbound.id,
+        created_at=at or utcnow(),
     )
     session.add(message)
     session.flush()
@@ -109,10 +134,14 @@ def replies_to(session: Session, inbound: Message) -> list[Message]:
 
 
 def create_referral(
-    session: Session, conversation: Conversation, payload: dict[str, Any]
+    session: Session,
+    conversation: Conversation,
+    payload: dict[str, Any],
+    at: datetime | None = None,
 ) -> Referral:
     """Store a finished referral with every answer, ready for the queue."""
     referral = Referral(
+        submitted_at=at or utcnow(),
         reference=new_reference(),
         conversation_id=conversation.id,
         team_id=conversation.team_id,
@@ -140,7 +169,11 @@ def create_referral(
 
 
 def add_risk_flags(
-    session: Session, message: Message, categories: Sequence[str], phrases: Sequence[str]
+    session: Session,
+    message: Message,
+    categories: Sequence[str],
+    phrases: Sequence[str],
+    at: datetime | None = None,
 ) -> list[RiskFlag]:
     """Record the risk found in a message, and make the conversation's referral urgent."""
     flags = [
@@ -149,6 +182,7 @@ def add_risk_flags(
             message_id=message.id,
             category=category,
             evidence={"phrases": list(phrases)},
+            created_at=at or utcnow(),
         )
         for category in categories
     ]
