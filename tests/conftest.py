@@ -96,7 +96,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for a gateway whose Rasa is not running (a closed local port)."""
     return Settings(
         secret_key="test-secret-key",
@@ -106,6 +106,7 @@ def settings(database_url: str) -> Settings:
         action_server_url=f"http://127.0.0.1:{free_port()}",
         rasa_timeout_seconds=2.0,
         triage_now=OPEN_HOURS,
+        spool_dir=tmp_path / "spool",
     )
 
 

@@ -30,6 +30,8 @@ class Settings:
     action_server_url: str = "http://127.0.0.1:5055"
     public_base_url: str | None = None
     data_dir: Path = PROJECT_ROOT / "data"
+    # Where inbound messages wait while the database is down.
+    spool_dir: Path = DEFAULT_VAR_DIR / "spool"
     # Twilio gives up on a webhook after 15 s; answer well inside that even if Rasa hangs.
     rasa_timeout_seconds: float = 8.0
     triage_now: datetime | None = None
@@ -51,6 +53,7 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         action_server_url=_url(environ, "ACTION_SERVER_URL", "http://127.0.0.1:5055"),
         public_base_url=public_base_url,
         data_dir=Path(environ.get("TRIAGE_DATA_DIR", "").strip() or PROJECT_ROOT / "data"),
+        spool_dir=Path(environ.get("TRIAGE_SPOOL_DIR", "").strip() or DEFAULT_VAR_DIR / "spool"),
         rasa_timeout_seconds=_float(environ, "RASA_TIMEOUT_SECONDS", 8.0),
         triage_now=triage_now,
     )

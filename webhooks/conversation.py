@@ -6,22 +6,25 @@ Rasa is asked, and a referral is committed before the person is told it was sent
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from flows import detect_control
-from safety import assess_risk
+from safety import RiskAssessment, assess_risk
 from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.models import Message
 from webhooks.out_of_hours import NEW_CONVERSATION_GAP, closed_notice, pickup_note
 from webhooks.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from webhooks.referral_json import as_utc
-from webhooks.safety_net import answer_risk
+from webhooks.safety_net import answer_risk, crisis_replies
+from webhooks.spool import SpooledMessage, has_spooled, ingest, spool
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)
@@ -37,27 +40,51 @@ class TurnHandler:
     wording: Wording
     questions: frozenset[str]
     now: datetime
+    spool_dir: Path
 
     def handle(self, inbound: Inbound) -> list[Reply]:
-        """Answer one inbound message; a retried delivery gets the same answer again."""
-        if inbound.external_id:
-            earlier = repository.message_by_external_id(self.session, inbound.external_id)
+        """Answer one inbound message; a retried delivery gets the same answer again.
+
+        The risk check needs nothing but the text, so it runs first: if the database is
+        down the person still gets the crisis contacts, and the message waits on disk.
+        """
+        assessment = assess_risk(inbound.text)
+        stored = False
+        try:
+            if has_spooled(self.spool_dir):
+                ingest(self.session, self.spool_dir)
+            earlier = None
+            if inbound.external_id:
+                earlier = repository.message_by_external_id(self.session, inbound.external_id)
             if earlier is not None:
                 return _as_replies(repository.replies_to(self.session, earlier))
-        conversation = repository.find_or_open_conversation(
-            self.session, inbound.team.id, inbound.channel, inbound.contact_key
-        )
-        last_seen = repository.last_message_at(self.session, conversation.id)
-        message = repository.add_inbound(
-            self.session, conversation, inbound.text, inbound.external_id, at=self.now
-        )
-        self.session.commit()
+            conversation = repository.find_or_open_conversation(
+                self.session, inbound.team.id, inbound.channel, inbound.contact_key
+            )
+            last_seen = repository.last_message_at(self.session, conversation.id)
+            message = repository.add_inbound(
+                self.session, conversation, inbound.text, inbound.external_id, at=self.now
+            )
+            self.session.commit()
+            stored = True
+            return self._answer(inbound, message, assessment, last_seen)
+        except SQLAlchemyError as error:
+            log.error("database unavailable: %s", type(error).__name__)
+            with contextlib.suppress(SQLAlchemyError):
+                self.session.rollback()
+            if not stored:
+                spool(self.spool_dir, _spooled(inbound, self.now))
+            return self._without_database(inbound, assessment)
+
+    def _answer(
+        self,
+        inbound: Inbound,
+        message: Message,
+        assessment: RiskAssessment,
+        last_seen: datetime | None,
+    ) -> list[Reply]:
         # Out of hours, a new conversation hears so first, with the crisis contacts.
-        opening: list[Reply] = []
-        if last_seen is None or self.now - as_utc(last_seen) > NEW_CONVERSATION_GAP:
-            notice = closed_notice(inbound.team, self.now, self.wording)
-            opening = [notice] if notice else []
-        assessment = assess_risk(inbound.text)
+        opening = self._closed_notice(inbound) if _is_new(last_seen, self.now) else []
         if assessment.risk != "none":
             # The safety net answers at once; the form's question stays open in Rasa.
             replies = answer_risk(
@@ -71,6 +98,17 @@ class TurnHandler:
             )
             return self._finish(message, replies[:1] + opening + replies[1:])
         return self._finish(message, opening + self._ask_rasa(inbound, message))
+
+    def _closed_notice(self, inbound: Inbound) -> list[Reply]:
+        notice = closed_notice(inbound.team, self.now, self.wording)
+        return [notice] if notice else []
+
+    def _without_database(self, inbound: Inbound, assessment: RiskAssessment) -> list[Reply]:
+        """Crisis contacts, the hours and "we kept your message", from memory alone."""
+        replies = crisis_replies(assessment, inbound.team, self.wording)
+        replies += self._closed_notice(inbound)
+        replies.append(Reply(self.wording.say_for(inbound.team, "bot_unavailable")))
+        return replies
 
     def _ask_rasa(self, inbound: Inbound, message: Message) -> list[Reply]:
         metadata = {
@@ -103,12 +141,12 @@ class TurnHandler:
         self, bot_message: BotMessage, inbound: Inbound, message: Message
     ) -> list[Reply]:
         if REFERRAL_PAYLOAD in bot_message.custom:
-            return self._commit_referral(bot_message.custom[REFERRAL_PAYLOAD], inbound, message)
+            return self.commit_referral(bot_message.custom[REFERRAL_PAYLOAD], inbound, message)
         if bot_message.text:
             return [Reply(bot_message.text, bot_message.buttons)]
         return []
 
-    def _commit_referral(self, payload: object, inbound: Inbound, message: Message) -> list[Reply]:
+    def commit_referral(self, payload: object, inbound: Inbound, message: Message) -> list[Reply]:
         team = inbound.team
         if not isinstance(payload, dict):
             log.error("referral payload was not an object; nothing stored")
@@ -138,6 +176,21 @@ def rasa_text(text: str) -> str:
     if control is not None:
         return f"/{control}"
     return text.lstrip("/ ") or text
+
+
+def _is_new(last_seen: datetime | None, now: datetime) -> bool:
+    return last_seen is None or now - as_utc(last_seen) > NEW_CONVERSATION_GAP
+
+
+def _spooled(inbound: Inbound, now: datetime) -> SpooledMessage:
+    return SpooledMessage(
+        team_id=inbound.team.id,
+        channel=inbound.channel,
+        contact_key=inbound.contact_key,
+        text=inbound.text,
+        external_id=inbound.external_id,
+        received_at=now.isoformat(),
+    )
 
 
 def _as_replies(messages: list[Message]) -> list[Reply]:

@@ -46,4 +46,5 @@ def turn_handler() -> TurnHandler:
         wording=found.wording,
         questions=found.questions,
         now=found.now(),
+        spool_dir=found.settings.spool_dir,
     )

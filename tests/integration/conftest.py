@@ -88,6 +88,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN,
         SECRET_KEY="integration-secret-key",
         TRIAGE_NOW=OPEN_HOURS.isoformat(),
+        TRIAGE_SPOOL_DIR=str(work / "spool"),
     )
     env.pop("PUBLIC_BASE_URL", None)
     process = subprocess.Popen(
