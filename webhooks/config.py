@@ -29,6 +29,10 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     public_base_url: str | None = None
+    # For urgent alerts by SMS through Twilio's REST API (optional).
+    twilio_account_sid: str | None = None
+    # Only to point the Twilio client elsewhere (a test double or an egress proxy).
+    twilio_api_base_url: str | None = None
     data_dir: Path = PROJECT_ROOT / "data"
     # Where inbound messages wait while the database is down.
     spool_dir: Path = DEFAULT_VAR_DIR / "spool"
@@ -52,6 +56,8 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         rasa_url=_url(environ, "RASA_URL", "http://127.0.0.1:5005"),
         action_server_url=_url(environ, "ACTION_SERVER_URL", "http://127.0.0.1:5055"),
         public_base_url=public_base_url,
+        twilio_account_sid=environ.get("TWILIO_ACCOUNT_SID", "").strip() or None,
+        twilio_api_base_url=environ.get("TWILIO_API_BASE_URL", "").strip().rstrip("/") or None,
         data_dir=Path(environ.get("TRIAGE_DATA_DIR", "").strip() or PROJECT_ROOT / "data"),
         spool_dir=Path(environ.get("TRIAGE_SPOOL_DIR", "").strip() or DEFAULT_VAR_DIR / "spool"),
         rasa_timeout_seconds=_float(environ, "RASA_TIMEOUT_SECONDS", 8.0),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from flows import detect_control
 from safety import RiskAssessment, assess_risk
+from webhooks.alerts import queue_urgent_alerts
 from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.models import Message
@@ -155,6 +156,7 @@ class TurnHandler:
             referral = repository.create_referral(
                 self.session, message.conversation, payload, at=self.now
             )
+            queue_urgent_alerts(self.session, referral.conversation_id, team, self.now)
             self.session.commit()
         except (SQLAlchemyError, KeyError, TypeError, ValueError) as error:
             self.session.rollback()

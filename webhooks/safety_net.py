@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from safety import RiskAssessment
+from webhooks.alerts import queue_urgent_alerts
 from webhooks.conversation_types import Reply
 from webhooks.db import repository
 from webhooks.db.models import Message
@@ -40,6 +41,8 @@ def answer_risk(
     """
     previous = repository.last_bot_question(session, message.conversation_id)
     repository.add_risk_flags(session, message, assessment.categories, assessment.evidence, at=now)
+    # A referral already sent in this conversation is now urgent: tell the duty practitioner.
+    queue_urgent_alerts(session, message.conversation_id, team, now)
     message.status = "answered"
     # Category names only: never the words, which are personal data.
     log.warning(

@@ -65,7 +65,7 @@ class Child:
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
-    ready_url: str
+    ready_url: str | None
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines it printed, for a report when it dies."""
@@ -97,12 +97,13 @@ class ProcessSpec:
     name: str
     command: list[str]
     env: dict[str, str]
-    ready_url: str
+    # None: ready as soon as it is running (a worker with nothing to ask).
+    ready_url: str | None
     cwd: Path = BOT_DIR
 
 
 def triage_processes(config: StackConfig) -> list[ProcessSpec]:
-    """The action server, Rasa and the gateway, in the order they start."""
+    """The action server, Rasa, the gateway and the alert sender, in the order they start."""
     if not (RASA_VENV / "bin" / "rasa").exists():
         raise StackError(f"{RASA_VENV} is missing: run `make setup` first")
     if not MODEL_PATH.exists():
@@ -161,6 +162,12 @@ def triage_processes(config: StackConfig) -> list[ProcessSpec]:
             gateway_env,
             f"{config.gateway_url}/healthz",
         ),
+        ProcessSpec(
+            "alerts",
+            [str(Path(sys.executable).parent / "triage"), "alerts"],
+            gateway_env,
+            None,
+        ),
     ]
 
 
@@ -207,7 +214,7 @@ class Stack:
                     f"Last lines of {child.log_path}:\n{child.log_tail()}"
                 )
             for name, child in list(waiting.items()):
-                if _answers(child.ready_url):
+                if child.ready_url is None or _answers(child.ready_url):
                     del waiting[name]
             elapsed = time.monotonic() - started
             if progress is not None:

@@ -28,6 +28,14 @@ class CrisisLine:
 
 
 @dataclass(frozen=True)
+class DutyContacts:
+    """Where "urgent referral waiting" alerts go in hours: an SMS number and/or a webhook."""
+
+    sms: str | None = None
+    webhook: str | None = None
+
+
+@dataclass(frozen=True)
 class Team:
     """One L&D service: how it is reached and where people in crisis are sent."""
 
@@ -38,6 +46,7 @@ class Team:
     crisis_line: CrisisLine
     flows: tuple[str, ...]
     hours: ServiceHours
+    duty: DutyContacts = field(default_factory=DutyContacts)
     eligibility: dict[str, Any] = field(default_factory=dict)
     office: dict[str, Any] = field(default_factory=dict)
 
@@ -102,8 +111,20 @@ def _team(raw: Any, where: str) -> Team:
         ),
         flows=tuple(str(flow) for flow in raw["flows"]),
         hours=_hours(raw, where),
+        duty=_duty(raw.get("duty") or {}, where),
         eligibility=dict(raw.get("eligibility") or {}),
         office=dict(raw.get("office") or {}),
+    )
+
+
+def _duty(raw: dict[str, Any], where: str) -> DutyContacts:
+    webhook = raw.get("webhook")
+    if webhook is not None and not str(webhook).startswith(("https://", "http://")):
+        raise TeamConfigError(f"{where}: duty.webhook must be an http(s) URL")
+    sms = raw.get("sms")
+    return DutyContacts(
+        sms=_e164(sms, where) if sms else None,
+        webhook=str(webhook) if webhook else None,
     )
 
 

@@ -25,6 +25,7 @@ REQUIRED_KEYS = (
     "morning",
     "afternoon",
     "evening",
+    "duty_alert",
     "crisis_self",
     "crisis_from_others",
     "crisis_others",

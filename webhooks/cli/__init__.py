@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from webhooks.cli.accounts import token, user
+from webhooks.cli.alerts import alerts
 from webhooks.cli.bench import bench
 from webhooks.cli.database import db
 from webhooks.cli.risk import risk
@@ -17,5 +18,5 @@ def main() -> None:
     """Liaison and Diversion triage bot: run it, talk to it, manage access."""
 
 
-for command in (up, simulate, bench, risk, db, token, user):
+for command in (up, simulate, bench, risk, alerts, db, token, user):
     main.add_command(command)

@@ -76,6 +76,8 @@ class Referral(Base):
     status: Mapped[str] = mapped_column(String(16), default="new")
     urgent: Mapped[bool] = mapped_column(default=False)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when a practitioner acknowledges it; stops urgent alerts being repeated.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
     answers: Mapped[list[ReferralAnswer]] = relationship(
         back_populates="referral", order_by="ReferralAnswer.position", cascade="all"
@@ -116,6 +118,27 @@ class RiskFlag(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     message: Mapped[Message] = relationship()
+
+
+class Alert(Base):
+    """An "urgent referral waiting" alert to a team's duty practitioner, repeated until
+    the referral is acknowledged. It carries no clinical detail, only a link."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "sms" or "webhook"
+    target: Mapped[str] = mapped_column(String(500))
+    # "pending" (due at next_attempt_at), "acknowledged", or "failed" (gave up).
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    referral: Mapped[Referral] = relationship()
 
 
 class Practitioner(Base):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from webhooks import alerts
 from webhooks.db import repository
 from webhooks.db.engine import db_session
 from webhooks.services import services
@@ -32,3 +33,16 @@ def detail(referral_id: int) -> ResponseReturnValue:
     return render_template(
         "queue/detail.html", referral=referral, risk_flags=flags, teams=services().teams
     )
+
+
+@bp.post("/<int:referral_id>/acknowledge")
+@login_required
+def acknowledge(referral_id: int) -> ResponseReturnValue:
+    """A practitioner has picked up an urgent referral: stop its alerts."""
+    session = db_session()
+    referral = repository.get_referral(session, referral_id, current_user.team_id)
+    if referral is None:
+        abort(404)
+    alerts.acknowledge(session, referral, services().now())
+    session.commit()
+    return redirect(url_for("queue.detail", referral_id=referral_id))
