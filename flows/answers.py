@@ -8,6 +8,7 @@ from datetime import date
 
 import phonenumbers
 
+from flows import spoken
 from flows.model import Question
 
 AnswerValue = str | bool
@@ -117,6 +118,8 @@ def _parse_yes_no(text: str) -> Answer:
 
 
 def _parse_uk_phone(text: str) -> Answer:
+    if any(character.isalpha() for character in text):
+        text = spoken.digits(text)  # "oh seven nine one one…" as a speech recogniser wrote it
     try:
         number = phonenumbers.parse(text, "GB")
     except phonenumbers.NumberParseException as error:
@@ -154,7 +157,29 @@ def _date_parts(text: str) -> tuple[int, int, int]:
     match = _WORDY_DATE.match(text)
     if match and match.group(2) in _MONTHS:
         return int(match.group(1)), _MONTHS[match.group(2)], int(match.group(3))
-    raise AnswerError("not a date")
+    return _spoken_date(text)
+
+
+def _spoken_date(text: str) -> tuple[int, int, int]:
+    """ "third of April nineteen ninety one", "April the 3rd 1991", "the 3rd of April 1991"."""
+    tokens = [t for t in text.replace(",", " ").split() if t not in ("the", "of")]
+    months = [index for index, token in enumerate(tokens) if token in _MONTHS]
+    if len(months) != 1:
+        raise AnswerError("not a date")
+    at = months[0]
+    month = _MONTHS[tokens[at]]
+    if at > 0:  # day first
+        day, year_tokens = spoken.small_number(tokens[:at]), tokens[at + 1 :]
+    else:  # month first: one or two day words, then the year
+        for split in (2, 1):
+            day = spoken.small_number(tokens[1 : 1 + split])
+            year_tokens = tokens[1 + split :]
+            if day is not None and spoken.year(year_tokens) is not None:
+                break
+    found_year = spoken.year(year_tokens)
+    if day is None or found_year is None:
+        raise AnswerError("not a date")
+    return day, month, found_year
 
 
 def display_value(question: Question, value: AnswerValue | None) -> str:

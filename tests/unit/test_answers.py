@@ -115,3 +115,45 @@ def test_it_shows_stored_values_as_a_practitioner_reads_them(
     question: Question, value: str | bool | None, shown: str
 ) -> None:
     assert display_value(question, value) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "third of April nineteen ninety one",
+        "the third of april nineteen ninety-one",
+        "April the third nineteen ninety one",
+        "April 3rd 1991",
+        "april third 1991",
+        "3rd of April, 1991",
+        "three April nineteen ninety one",
+    ],
+)
+def test_it_reads_a_spoken_date(text: str) -> None:
+    assert parse_answer(DATE, text.replace("-", " "), today=TODAY).value == "1991-04-03"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("twenty first of June two thousand and five", "2005-06-21"),
+        ("first of May twenty oh five", "2005-05-01"),
+        ("thirtieth December nineteen eighty", "1980-12-30"),
+    ],
+)
+def test_it_reads_spoken_years(text: str, expected: str) -> None:
+    assert parse_answer(DATE, text, today=TODAY).value == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "oh seven nine one one one two three four five six",
+        "zero seven nine one one double one two three four five six".replace("double one", "one"),
+        "oh seven nine double one one two three four five six",
+        "plus four four seven nine one one one two three four five six",
+        "07911 123 456",
+    ],
+)
+def test_it_reads_a_spoken_phone_number(text: str) -> None:
+    assert parse_answer(PHONE, text).value == "+447911123456"

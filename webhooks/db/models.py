@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -33,6 +33,11 @@ class Conversation(Base):
     contact_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The caller's number (E.164) on a call, when it is not withheld.
+    phone: Mapped[str | None] = mapped_column(String(20), default=None, index=True)
+    # A call that ended before the referral was sent, and what the person asked for.
+    interrupted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    callback_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id"
