@@ -117,6 +117,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     app.config.update(TESTING=True)
     yield app
     app.extensions["engine"].dispose()
+    app.extensions["triage"].transports.http.close()
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from flows import load_flows
+from webhooks.alerts import build_transports
 from webhooks.api import referrals as api_referrals
-from webhooks.channels import sms, webchat
+from webhooks.channels import sms, voice, webchat
 from webhooks.config import Settings, settings_from_env
 from webhooks.db.engine import init_app as init_db
 from webhooks.db.engine import make_engine
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         teams=load_teams(settings.data_dir / "teams"),
         wording=Wording.load(settings.data_dir / "messages.yml"),
         rasa=RasaClient(settings.rasa_url, settings.rasa_timeout_seconds),
+        transports=build_transports(settings),
         questions=frozenset(
             question.ask for flow in load_flows().values() for question in flow.questions
         ),
@@ -53,9 +55,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_db(app, make_engine(settings.database_url))
     csrf.init_app(app)
     auth.login_manager.init_app(app)
-    for blueprint in (status_bp, sms.bp, webchat.bp, auth.bp, views.bp, api_referrals.bp):
+    for blueprint in (status_bp, sms.bp, voice.bp, webchat.bp, auth.bp, views.bp, api_referrals.bp):
         app.register_blueprint(blueprint)
     # Twilio signs its requests instead; bearer tokens are not sent by browsers.
     csrf.exempt(sms.bp)
+    csrf.exempt(voice.bp)
     csrf.exempt(api_referrals.bp)
     return app

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from webhooks.config import Settings
 from webhooks.db.models import Alert, Referral
 from webhooks.teams import Team, TeamDirectory
 from webhooks.wording import Wording
@@ -54,6 +55,10 @@ class Transports:
         else:
             self._webhook(alert.target, team, text)
 
+    def send_sms(self, to: str, sender: str, text: str) -> None:
+        """Send one text message through Twilio's REST API, or raise TransportError."""
+        self._sms(to, sender, text)
+
     def _sms(self, to: str, sender: str, text: str) -> None:
         if self.twilio is None:
             raise TransportError("TWILIO_ACCOUNT_SID is not set", permanent=True)
@@ -76,6 +81,16 @@ class Transports:
         if response.status_code >= 400:
             permanent = response.status_code < 500 and response.status_code not in (408, 429)
             raise TransportError(f"webhook {response.status_code}", permanent)
+
+
+def build_transports(settings: Settings) -> Transports:
+    """Twilio's REST client when an account is configured, and a plain HTTP session."""
+    twilio = None
+    if settings.twilio_account_sid:
+        twilio = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+        if settings.twilio_api_base_url:
+            twilio.api.base_url = settings.twilio_api_base_url
+    return Transports(twilio=twilio, http=requests.Session())
 
 
 def queue_urgent_alerts(session: Session, conversation_id: str, team: Team, now: datetime) -> int:

@@ -119,7 +119,9 @@ class TurnHandler:
         }
         try:
             bot_messages = self.rasa.send(
-                message.conversation_id, rasa_text(inbound.text), metadata
+                message.conversation_id,
+                inbound.rasa_override or rasa_text(inbound.text),
+                metadata,
             )
         except RasaUnavailable:
             # Kept as pending: nothing is lost, and the person still gets the contacts.
@@ -163,7 +165,10 @@ class TurnHandler:
             log.error("referral not stored: %s", type(error).__name__)
             return [Reply(self.wording.say_for(team, "referral_not_saved"))]
         log.info("referral %s stored for team %s", referral.id, referral.team_id)
-        sent = Reply(self.wording.say_for(team, "referral_sent", reference=referral.reference))
+        sent = Reply(
+            self.wording.say_for(team, "referral_sent", reference=referral.reference),
+            ends_conversation=True,
+        )
         later = pickup_note(team, self.now, self.wording)
         return [sent, later] if later else [sent]
 

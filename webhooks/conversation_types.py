@@ -16,6 +16,8 @@ class Inbound:
     contact_key: str
     text: str
     external_id: str | None = None
+    # Sent to Rasa instead of the text, e.g. "/greet" when a call connects.
+    rasa_override: str | None = None
 
 
 @dataclass(frozen=True)
@@ -24,3 +26,5 @@ class Reply:
 
     text: str
     options: tuple[str, ...] = ()
+    # The referral is finished: a call can say goodbye and hang up.
+    ends_conversation: bool = False

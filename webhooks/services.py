@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from flask import current_app
 
+from webhooks.alerts import Transports
 from webhooks.config import Settings
 from webhooks.conversation import TurnHandler
 from webhooks.db.engine import db_session
@@ -23,6 +24,8 @@ class Services:
     teams: TeamDirectory
     wording: Wording
     rasa: RasaClient
+    # Outbound Twilio REST and HTTP (urgent alerts, a call carried on by text).
+    transports: Transports
     # Every question the flows ask, word for word (to tell a pending question).
     questions: frozenset[str]
 

@@ -18,6 +18,8 @@ def test_it_prints_the_urls_a_newcomer_needs(stack: RunningStack) -> None:
     assert f"{stack.url}/queue" in printed
     assert "POST " in printed
     assert "/twilio/sms" in printed
+    assert "/twilio/voice" in printed
+    assert "/twilio/voice/status" in printed
     assert "demo login: demo@example.nhs.uk / " in printed
 
 

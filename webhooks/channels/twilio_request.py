@@ -50,3 +50,42 @@ def to_e164(raw: str) -> str:
     except phonenumbers.NumberParseException as error:
         raise BadTwilioRequest("a phone number could not be read") from error
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# What Twilio sends as `From` when the caller hides their number.
+WITHHELD = {"", "anonymous", "restricted", "unknown", "unavailable", "+266696687"}
+
+
+@dataclass(frozen=True)
+class IncomingCall:
+    """One Voice webhook: the call, and what the caller said or pressed (if anything)."""
+
+    call_sid: str
+    from_number: str | None  # E.164, or None when withheld
+    to_number: str
+    speech: str
+    digits: str
+    call_status: str
+
+
+def parse_incoming_call(form: MultiDict[str, str]) -> IncomingCall:
+    """Build an IncomingCall from Twilio's form fields."""
+    call_sid = form.get("CallSid", "")
+    raw_to = form.get("To", "")
+    if not call_sid or not raw_to:
+        raise BadTwilioRequest("CallSid and To are required")
+    raw_from = form.get("From", "").strip()
+    from_number: str | None = None
+    if raw_from.lower() not in WITHHELD:
+        try:
+            from_number = to_e164(raw_from)
+        except BadTwilioRequest:
+            from_number = None
+    return IncomingCall(
+        call_sid=call_sid,
+        from_number=from_number,
+        to_number=to_e164(raw_to),
+        speech=form.get("SpeechResult", "").strip(),
+        digits=form.get("Digits", "").strip(),
+        call_status=form.get("CallStatus", ""),
+    )

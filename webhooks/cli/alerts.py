@@ -7,25 +7,13 @@ import time
 from datetime import datetime, timezone
 
 import click
-import requests
 from sqlalchemy.orm import Session
-from twilio.rest import Client
 
-from webhooks.alerts import Transports, deliver_due
-from webhooks.config import ConfigError, Settings, settings_from_env
+from webhooks.alerts import build_transports, deliver_due
+from webhooks.config import ConfigError, settings_from_env
 from webhooks.db.engine import make_engine
 from webhooks.teams import load_teams
 from webhooks.wording import Wording
-
-
-def transports(settings: Settings) -> Transports:
-    """Twilio's REST client when an account is configured, and a plain HTTP session."""
-    twilio = None
-    if settings.twilio_account_sid:
-        twilio = Client(settings.twilio_account_sid, settings.twilio_auth_token)
-        if settings.twilio_api_base_url:
-            twilio.api.base_url = settings.twilio_api_base_url
-    return Transports(twilio=twilio, http=requests.Session())
 
 
 @click.command()
@@ -40,7 +28,7 @@ def alerts(once: bool, interval: int) -> None:
     engine = make_engine(settings.database_url)
     teams = load_teams(settings.data_dir / "teams")
     wording = Wording.load(settings.data_dir / "messages.yml")
-    senders = transports(settings)
+    senders = build_transports(settings)
     link_base = settings.public_base_url or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
     try:
         while True:

@@ -10,7 +10,7 @@ import click
 
 from webhooks.cli.common import check_team, default_gateway_url, team_directory
 from webhooks.dev_secrets import secret_or_dev
-from webhooks.simulator import ChatSimulator, SimulatorError, SmsSimulator
+from webhooks.simulator import ChatSimulator, SimulatorError, SmsSimulator, VoiceSimulator
 
 DEFAULT_FROM = "+447911123456"
 
@@ -85,3 +85,46 @@ def simulate_chat(url: str, team_id: str) -> None:
         return shown
 
     _conversation(send, sys.stdin.isatty())
+
+
+@simulate.command("voice")
+@click.option("--url", default=default_gateway_url, show_default="http://127.0.0.1:$PORT")
+@click.option("--team", "team_id", default="together-london", show_default=True)
+@click.option("--from", "from_number", default=DEFAULT_FROM, show_default=True)
+@click.option("--withheld", is_flag=True, help="Call with the number hidden.")
+def simulate_voice(url: str, team_id: str, from_number: str, withheld: bool) -> None:
+    """Call the bot: a line of digits (or * or #) is keyed, other text is spoken,
+    an empty line is silence. The call ends when the bot hangs up or input ends."""
+    check_team(team_id)
+    team = team_directory().by_id(team_id)
+    assert team is not None  # check_team has failed otherwise
+    auth_token, _local = secret_or_dev(os.environ, "TWILIO_AUTH_TOKEN")
+    call = VoiceSimulator(
+        url,
+        auth_token,
+        None if withheld else from_number,
+        team.numbers[0],
+        public_base_url=os.environ.get("PUBLIC_BASE_URL") or None,
+    )
+    try:
+        for line in call.call():
+            click.echo(f"bot> {line}")
+        for text in _inputs(sys.stdin.isatty()):
+            if call.ended:
+                break
+            stripped = text.strip()
+            if not stripped:
+                heard = call.silence()
+            elif all(key in "0123456789*#" for key in stripped):
+                heard = call.press(stripped)
+            else:
+                heard = call.say(stripped)
+            for line in heard:
+                click.echo(f"bot> {line}")
+        if call.dialled:
+            click.echo(f"[call transferred to {call.dialled}]")
+        if not call.ended:
+            call.hang_up()
+        click.echo("[call ended]")
+    except SimulatorError as error:
+        raise click.ClickException(str(error)) from error

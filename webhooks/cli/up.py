@@ -115,5 +115,7 @@ def _print_urls(config: StackConfig, password: str) -> None:
     click.echo(f"  demo login: {DEMO_EMAIL} / {password}")
     click.echo("Twilio webhooks (paste into the Twilio console for each team's number):")
     click.echo(f"  A message comes in:  POST {base}/twilio/sms")
-    click.echo("Talk to it from another terminal: .venv/bin/triage simulate sms")
+    click.echo(f"  A call comes in:     POST {base}/twilio/voice")
+    click.echo(f"  Call status changes: POST {base}/twilio/voice/status")
+    click.echo("Talk to it from another terminal: .venv/bin/triage simulate sms|voice|chat")
     click.echo(f"Logs: {config.log_dir}   Press Ctrl-C to stop.")

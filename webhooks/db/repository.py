@@ -38,7 +38,7 @@ def find_or_open_conversation(
             Conversation.channel == channel,
             Conversation.contact_key == contact_key,
         )
-        .order_by(Conversation.created_at.desc())
+        .order_by(Conversation.updated_at.desc())
         .limit(1)
     ).first()
     if conversation is None:
@@ -61,9 +61,39 @@ def find_conversation(
             Conversation.channel == channel,
             Conversation.contact_key == contact_key,
         )
-        .order_by(Conversation.created_at.desc())
+        .order_by(Conversation.updated_at.desc())
         .limit(1)
     ).first()
+
+
+def recent_unfinished_call(
+    session: Session, team_id: str, phone: str, since: datetime
+) -> Conversation | None:
+    """A call from this number since `since` that ended before its referral was sent.
+
+    Only an ended call counts: two calls at once from one number stay apart.
+    """
+    return session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.team_id == team_id,
+            Conversation.channel == "voice",
+            Conversation.phone == phone,
+            Conversation.interrupted_at.is_not(None),
+            Conversation.updated_at >= since,
+            ~select(Referral.id).where(Referral.conversation_id == Conversation.id).exists(),
+        )
+        .order_by(Conversation.updated_at.desc())
+        .limit(1)
+    ).first()
+
+
+def has_referral(session: Session, conversation_id: str) -> bool:
+    """Whether a referral was sent from this conversation."""
+    found = session.scalars(
+        select(Referral.id).where(Referral.conversation_id == conversation_id).limit(1)
+    ).first()
+    return found is not None
 
 
 def last_message_at(session: Session, conversation_id: str) -> datetime | None:

@@ -1,0 +1,200 @@
+"""The telephone line: signed webhooks, withheld numbers, silence, call backs, resumes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
+
+from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN
+from tests.fakes.twilio_api import FakeTwilio, fake_twilio
+from webhooks import create_app
+from webhooks.config import Settings
+from webhooks.db import repository
+from webhooks.db.models import Conversation
+
+COVENTRY = "+441214960200"
+CALLER = "+447911123456"
+
+
+def call_params(call_sid: str = "CA" + "1" * 32, caller: str = CALLER, **extra: str) -> dict:
+    return {"CallSid": call_sid, "From": caller, "To": COVENTRY, "CallStatus": "ringing", **extra}
+
+
+def post(client: FlaskClient, path: str, params: dict[str, str]) -> TestResponse:
+    signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(
+        "http://localhost" + path, params
+    )
+    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+
+def said(response: TestResponse) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/twilio/voice", "/twilio/voice/answer", "/twilio/voice/other-ways", "/twilio/voice/status"],
+)
+def test_every_voice_route_refuses_unsigned_and_forged_requests(
+    client: FlaskClient, path: str
+) -> None:
+    params = call_params()
+    assert client.post(path, data=params).status_code == 403
+    forged = RequestValidator("not-the-token").compute_signature("http://localhost" + path, params)
+    assert client.post(path, data=params, headers={"X-Twilio-Signature": forged}).status_code == 403
+    good = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature("http://localhost" + path, params)
+    tampered = dict(params, From="+447911999999")
+    response = client.post(path, data=tampered, headers={"X-Twilio-Signature": good})
+    assert response.status_code == 403
+
+
+def test_a_call_is_answered_in_a_british_voice_and_listens_for_speech_or_keys(
+    client: FlaskClient,
+) -> None:
+    response = post(client, "/twilio/voice", call_params())
+    assert response.mimetype == "text/xml"
+    body = said(response)
+    assert 'voice="Polly.Amy"' in body
+    assert 'language="en-GB"' in body
+    # Rasa is down in these tests: the caller still hears the crisis contacts.
+    assert "999" in body
+    assert 'input="speech dtmf"' in body
+
+
+def test_two_calls_from_one_number_are_two_conversations(client: FlaskClient, db: Session) -> None:
+    post(client, "/twilio/voice", call_params("CA" + "1" * 32))
+    post(client, "/twilio/voice", call_params("CA" + "2" * 32))
+    keys = db.scalars(select(Conversation.contact_key)).all()
+    assert sorted(keys) == ["CA" + "1" * 32, "CA" + "2" * 32]
+
+
+@pytest.mark.parametrize("withheld", ["anonymous", "+266696687", ""])
+def test_a_withheld_number_is_answered_and_stored_without_a_number(
+    client: FlaskClient, db: Session, withheld: str
+) -> None:
+    response = post(client, "/twilio/voice", call_params(caller=withheld))
+    assert response.status_code == 200
+    conversation = db.scalars(select(Conversation)).one()
+    assert conversation.phone is None
+
+
+def test_silence_is_met_twice_with_new_words_then_other_ways_are_offered(
+    client: FlaskClient, db: Session
+) -> None:
+    post(client, "/twilio/voice", call_params())
+    first = said(post(client, "/twilio/voice/answer?attempt=0", call_params()))
+    assert "Sorry, I did not hear anything." in first
+    assert "attempt=1" in first
+    second = said(post(client, "/twilio/voice/answer?attempt=1", call_params()))
+    assert "I still could not hear you." in second
+    third = said(post(client, "/twilio/voice/answer?attempt=2", call_params()))
+    assert "To carry on by text message, press 1" in third
+    assert "/twilio/voice/other-ways" in third
+
+
+def test_star_repeats_the_question(client: FlaskClient, db: Session) -> None:
+    post(client, "/twilio/voice", call_params())
+    conversation = db.scalars(select(Conversation)).one()
+    inbound = repository.add_inbound(db, conversation, "[call started]", None)
+    repository.add_outbound(db, inbound, "What is your full name?")
+    db.commit()
+    for key in ({"Digits": "*"}, {"SpeechResult": "Repeat."}):
+        body = said(post(client, "/twilio/voice/answer", call_params(**key)))
+        assert "What is your full name?" in body
+
+
+def test_asking_for_a_call_back_is_recorded(client: FlaskClient, db: Session) -> None:
+    post(client, "/twilio/voice", call_params())
+    body = said(post(client, "/twilio/voice/other-ways", call_params(Digits="2")))
+    assert "The team will call you back" in body
+    assert "<Hangup />" in body
+    assert db.scalars(select(Conversation.callback_requested)).one() is True
+
+
+def test_a_withheld_caller_is_told_the_team_cannot_call_back(client: FlaskClient) -> None:
+    post(client, "/twilio/voice", call_params(caller="anonymous"))
+    body = said(
+        post(client, "/twilio/voice/other-ways", call_params(caller="anonymous", Digits="2"))
+    )
+    assert "Your number is hidden" in body
+
+
+def test_a_dropped_call_is_marked_for_a_call_back(client: FlaskClient, db: Session) -> None:
+    post(client, "/twilio/voice", call_params())
+    response = post(client, "/twilio/voice/status", call_params(CallStatus="no-answer"))
+    assert response.status_code == 204
+    assert db.scalars(select(Conversation.interrupted_at)).one() is not None
+
+
+def test_calling_again_within_a_day_carries_on_where_it_stopped(
+    client: FlaskClient, db: Session
+) -> None:
+    post(client, "/twilio/voice", call_params("CA" + "1" * 32))
+    conversation = db.scalars(select(Conversation)).one()
+    inbound = repository.add_inbound(db, conversation, "Sam Jones", None, at=OPEN_HOURS)
+    repository.add_outbound(db, inbound, "What is your date of birth?", at=OPEN_HOURS)
+    db.commit()
+    post(client, "/twilio/voice/status", call_params("CA" + "1" * 32, CallStatus="completed"))
+    body = said(post(client, "/twilio/voice", call_params("CA" + "3" * 32)))
+    assert "Welcome back." in body
+    assert "What is your date of birth?" in body
+    db.expire_all()
+    again = db.scalars(select(Conversation)).one()  # the same conversation, not a new one
+    assert again.contact_key == "CA" + "3" * 32
+
+
+def test_a_call_from_the_same_number_after_a_day_starts_afresh(
+    settings: Settings, db: Session, client: FlaskClient
+) -> None:
+    post(client, "/twilio/voice", call_params("CA" + "1" * 32))
+    post(client, "/twilio/voice/status", call_params("CA" + "1" * 32, CallStatus="completed"))
+    later = create_app(replace(settings, triage_now=OPEN_HOURS + timedelta(days=2)))
+    body = said(post(later.test_client(), "/twilio/voice", call_params("CA" + "4" * 32)))
+    later.extensions["engine"].dispose()
+    assert "Welcome back." not in body
+    assert len(db.scalars(select(Conversation)).all()) == 2
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    with fake_twilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def app_with_twilio_rest(settings: Settings, twilio: FakeTwilio) -> Iterator[Flask]:
+    app = create_app(
+        replace(settings, twilio_account_sid="AC" + "0" * 32, twilio_api_base_url=twilio.url)
+    )
+    yield app
+    app.extensions["engine"].dispose()
+    app.extensions["triage"].transports.http.close()
+
+
+def test_pressing_1_carries_the_referral_on_by_text_message(
+    app_with_twilio_rest: Flask, twilio: FakeTwilio, db: Session
+) -> None:
+    client = app_with_twilio_rest.test_client()
+    post(client, "/twilio/voice", call_params())
+    conversation = db.scalars(select(Conversation)).one()
+    inbound = repository.add_inbound(db, conversation, "Sam Jones", None)
+    repository.add_outbound(db, inbound, "What is your date of birth?")
+    db.commit()
+    body = said(post(client, "/twilio/voice/other-ways", call_params(Digits="1")))
+    assert "I have sent you a text message." in body
+    [sms] = twilio.requests
+    assert sms.form["To"] == CALLER
+    assert sms.form["From"] == COVENTRY
+    assert sms.form["Body"].endswith("What is your date of birth?")
+    db.expire_all()
+    moved = db.scalars(select(Conversation)).one()
+    assert (moved.channel, moved.contact_key) == ("sms", CALLER)

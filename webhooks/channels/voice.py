@@ -1,0 +1,191 @@
+"""Twilio Voice: `POST /twilio/voice` when a call comes in, then the URLs its TwiML names.
+
+The conversation key is the CallSid (two calls, or two withheld numbers, never share a
+conversation). A caller who rings again within 24 hours from the same number carries on
+where the last call stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Blueprint, Response, request, url_for
+from sqlalchemy.orm import Session
+
+from flows.controls import normalise
+from webhooks.alerts import TransportError
+from webhooks.channels.twilio_request import (
+    BadTwilioRequest,
+    IncomingCall,
+    parse_incoming_call,
+)
+from webhooks.channels.twilio_signature import validate_twilio_request
+from webhooks.channels.voice_render import ask, goodbye, offer_other_ways, twiml
+from webhooks.conversation_types import Inbound, Reply
+from webhooks.db import repository
+from webhooks.db.engine import db_session
+from webhooks.db.models import Conversation
+from webhooks.services import services, turn_handler
+from webhooks.teams import Team
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__)
+RESUME_WITHIN = timedelta(hours=24)
+REPEAT_WORDS = {"repeat", "say that again", "again", "pardon", "sorry", "what", "star"}
+TEXT_WORDS = {"1", "text", "text message", "by text", "a text"}
+CALL_ENDED = {"completed", "no-answer", "busy", "failed", "canceled"}
+MAX_SILENCES = 2
+
+
+def _call_and_team() -> tuple[IncomingCall, Team] | Response:
+    try:
+        call = parse_incoming_call(request.form)
+    except BadTwilioRequest as error:
+        log.warning("unusable voice webhook: %s", error)
+        return Response("Bad request", status=400, mimetype="text/plain")
+    team = services().teams.by_number(call.to_number)
+    if team is None:
+        log.warning("call to a number no team uses")
+        return twiml(goodbye(services().wording.say("unknown_number")))
+    return call, team
+
+
+def _answer_url(attempt: int = 0) -> str:
+    return url_for("voice.answer", attempt=attempt)
+
+
+def _last_question(session: Session, conversation: Conversation) -> list[Reply]:
+    last = repository.last_bot_question(session, conversation.id)
+    if last is None:
+        return [Reply(services().wording.say("voice_goodbye"), ends_conversation=True)]
+    return [Reply(last.body, tuple((last.options or {}).get("labels", ())))]
+
+
+@bp.post("/twilio/voice")
+@validate_twilio_request
+def incoming_call() -> Response:
+    """A call comes in: greet (or welcome back) and ask the first question."""
+    parsed = _call_and_team()
+    if isinstance(parsed, Response):
+        return parsed
+    call, team = parsed
+    session, found = db_session(), services()
+    earlier = None
+    if call.from_number:
+        earlier = repository.recent_unfinished_call(
+            session, team.id, call.from_number, found.now() - RESUME_WITHIN
+        )
+    if earlier is not None:
+        # The same conversation (and Rasa's memory of it) now answers to this call.
+        earlier.contact_key = call.call_sid
+        earlier.interrupted_at = None
+        session.commit()
+        replies = [
+            Reply(found.wording.say("voice_welcome_back")),
+            *_last_question(session, earlier),
+        ]
+        return twiml(ask(replies, found.wording, _answer_url()))
+    conversation = repository.find_or_open_conversation(session, team.id, "voice", call.call_sid)
+    conversation.phone = call.from_number
+    session.commit()
+    replies = turn_handler().handle(
+        Inbound(
+            team=team,
+            channel="voice",
+            contact_key=call.call_sid,
+            text="[call started]",
+            rasa_override="/greet",
+        )
+    )
+    return twiml(ask(replies, found.wording, _answer_url()))
+
+
+@bp.post("/twilio/voice/answer")
+@validate_twilio_request
+def answer() -> Response:
+    """What the caller said or keyed: the next question, a repeat, or a re-prompt."""
+    parsed = _call_and_team()
+    if isinstance(parsed, Response):
+        return parsed
+    call, team = parsed
+    session, wording = db_session(), services().wording
+    conversation = repository.find_conversation(session, team.id, "voice", call.call_sid)
+    if conversation is None:
+        return incoming_call()
+    heard = call.digits or call.speech
+    attempt = request.args.get("attempt", default=0, type=int)
+    if heard == "*" or normalise(heard) in REPEAT_WORDS:
+        return twiml(ask(_last_question(session, conversation), wording, _answer_url()))
+    if not heard:
+        if attempt >= MAX_SILENCES:
+            return twiml(offer_other_ways(wording, url_for("voice.other_ways")))
+        nudge = wording.say(f"voice_silence_{attempt + 1}")
+        question = _last_question(session, conversation)
+        return twiml(ask(question, wording, _answer_url(attempt + 1), before=[nudge]))
+    replies = turn_handler().handle(
+        Inbound(team=team, channel="voice", contact_key=call.call_sid, text=heard)
+    )
+    return twiml(ask(replies, wording, _answer_url()))
+
+
+@bp.post("/twilio/voice/other-ways")
+@validate_twilio_request
+def other_ways() -> Response:
+    """After long silence: carry on by text message, or leave it for a call back."""
+    parsed = _call_and_team()
+    if isinstance(parsed, Response):
+        return parsed
+    call, team = parsed
+    session, found = db_session(), services()
+    conversation = repository.find_conversation(session, team.id, "voice", call.call_sid)
+    if conversation is None:
+        return twiml(goodbye(found.wording.say("voice_goodbye")))
+    choice = normalise(call.digits or call.speech)
+    if choice in TEXT_WORDS and _continue_by_text(conversation, team):
+        session.commit()
+        return twiml(goodbye(found.wording.say("voice_text_sent")))
+    conversation.callback_requested = True
+    session.commit()
+    key = "voice_callback" if conversation.phone else "voice_callback_withheld"
+    return twiml(goodbye(found.wording.say(key)))
+
+
+def _continue_by_text(conversation: Conversation, team: Team) -> bool:
+    """Text the caller the open question; their replies then continue this conversation."""
+    found = services()
+    phone = conversation.phone
+    if phone is None:
+        return False
+    question = " ".join(reply.text for reply in _last_question(db_session(), conversation))
+    text = found.wording.say("voice_continue_by_text", question=question)
+    try:
+        found.transports.send_sms(phone, team.numbers[0], text)
+    except TransportError as error:
+        log.warning("could not text a caller to carry on: %s", error.reason)
+        return False
+    conversation.channel = "sms"
+    conversation.contact_key = phone
+    conversation.updated_at = found.now()
+    return True
+
+
+@bp.post("/twilio/voice/status")
+@validate_twilio_request
+def status() -> Response:
+    """Call status callback: a call that ended before its referral was sent is marked."""
+    try:
+        call = parse_incoming_call(request.form)
+    except BadTwilioRequest:
+        return Response(status=204)
+    if call.call_status in CALL_ENDED:
+        session = db_session()
+        team = services().teams.by_number(call.to_number)
+        conversation = (
+            repository.find_conversation(session, team.id, "voice", call.call_sid) if team else None
+        )
+        if conversation is not None and not repository.has_referral(session, conversation.id):
+            conversation.interrupted_at = services().now()
+            session.commit()
+    # Status callbacks always get a plain success: Twilio cannot act on an error here.
+    return Response(status=204)

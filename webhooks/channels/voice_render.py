@@ -1,0 +1,96 @@
+"""Render the bot's replies as TwiML for a call, only through the SDK's builders."""
+
+from __future__ import annotations
+
+from flask import Response
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from webhooks.conversation_types import Reply
+from webhooks.wording import Wording
+
+VOICE = "Polly.Amy"  # a British English voice
+LANGUAGE = "en-GB"
+# Seconds of silence before Twilio posts an empty answer.
+GATHER_TIMEOUT = 6
+
+
+def twiml(response: VoiceResponse) -> Response:
+    """The one way TwiML leaves the app."""
+    return Response(str(response), mimetype="text/xml")
+
+
+def say(node: VoiceResponse | Gather, text: str) -> None:
+    """Speak text in the British voice."""
+    node.say(text, voice=VOICE, language=LANGUAGE)
+
+
+def spoken(reply: Reply, wording: Wording) -> str:
+    """A reply as it is said: options become "say yes or press 1"."""
+    if not reply.options:
+        return reply.text
+    choices = ", ".join(
+        wording.say("voice_choice", label=label.lower(), number=str(number))
+        for number, label in enumerate(reply.options, start=1)
+    )
+    options = wording.say("voice_options", choices=choices)
+    return f"{reply.text} {options[:1].upper()}{options[1:]}"
+
+
+def ask(
+    replies: list[Reply], wording: Wording, action: str, before: list[str] | None = None
+) -> VoiceResponse:
+    """Say the replies, and listen (speech or keypad) after the last one.
+
+    The caller can speak over the question (barge-in); silence still posts to `action`,
+    so the app decides what to do about it.
+    """
+    response = VoiceResponse()
+    for text in before or []:
+        say(response, text)
+    for reply in replies[:-1]:
+        say(response, spoken(reply, wording))
+    last = replies[-1]
+    if last.ends_conversation:
+        say(response, spoken(last, wording))
+        say(response, wording.say("voice_goodbye"))
+        response.hangup()
+        return response
+    gather = Gather(
+        input="speech dtmf",
+        action=action,
+        method="POST",
+        language=LANGUAGE,
+        speech_timeout="auto",
+        timeout=GATHER_TIMEOUT,
+        action_on_empty_result=True,
+        hints=", ".join(option.lower() for option in last.options) or None,
+    )
+    say(gather, spoken(last, wording))
+    response.append(gather)
+    return response
+
+
+def offer_other_ways(wording: Wording, action: str) -> VoiceResponse:
+    """After silence twice: carry on by text message (1) or ask for a call back (2)."""
+    response = VoiceResponse()
+    gather = Gather(
+        input="speech dtmf",
+        action=action,
+        method="POST",
+        language=LANGUAGE,
+        num_digits=1,
+        timeout=GATHER_TIMEOUT,
+        action_on_empty_result=True,
+        hints="text, call back",
+    )
+    say(gather, wording.say("voice_offer"))
+    response.append(gather)
+    return response
+
+
+def goodbye(text: str) -> VoiceResponse:
+    """Say something, then hang up."""
+    response = VoiceResponse()
+    say(response, text)
+    response.hangup()
+    return response
