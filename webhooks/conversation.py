@@ -98,6 +98,9 @@ class TurnHandler:
                 self.now,
             )
             return self._finish(message, replies[:1] + opening + replies[1:])
+        if not inbound.to_rasa:
+            message.status = "answered"
+            return self._finish(message, [])
         return self._finish(message, opening + self._ask_rasa(inbound, message))
 
     def _closed_notice(self, inbound: Inbound) -> list[Reply]:

@@ -18,6 +18,9 @@ class Inbound:
     external_id: str | None = None
     # Sent to Rasa instead of the text, e.g. "/greet" when a call connects.
     rasa_override: str | None = None
+    # False: store it and run the safety net, but do not pass it to Rasa (HELP, START,
+    # anything from a number that texted STOP).
+    to_rasa: bool = True
 
 
 @dataclass(frozen=True)
@@ -28,3 +31,5 @@ class Reply:
     options: tuple[str, ...] = ()
     # The referral is finished: a call can say goodbye and hang up.
     ends_conversation: bool = False
+    # Crisis contacts from the safety net: a call offers to put the person through.
+    crisis: bool = False

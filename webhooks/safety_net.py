@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 def crisis_replies(assessment: RiskAssessment, team: Team, wording: Wording) -> list[Reply]:
     """The contacts for each category found, most urgent first, on any channel."""
     return [
-        Reply(wording.say_for(team, f"crisis_{category}")) for category in assessment.categories
+        Reply(wording.say_for(team, f"crisis_{category}"), crisis=True)
+        for category in assessment.categories
     ]
 
 

@@ -25,6 +25,8 @@ class CrisisLine:
     display: str
     # How to tell someone to use it, e.g. "call NHS 111 and choose option 2".
     call: str
+    # Whether a call can be put through to it (a short code like 111 cannot).
+    dialable: bool
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class DutyContacts:
 
     sms: str | None = None
     webhook: str | None = None
+    # A phone a caller asking for a person is put through to in hours.
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,30 +105,45 @@ def _team(raw: Any, where: str) -> Team:
         name=str(raw["name"]),
         short_name=str(raw["short_name"]),
         numbers=tuple(_e164(number, where) for number in raw["numbers"]),
-        crisis_line=CrisisLine(
-            name=str(crisis["name"]),
-            number=str(crisis["number"]),
-            display=_national(str(crisis["number"])),
-            call=str(
-                crisis.get("call") or f"call {crisis['name']} on {_national(str(crisis['number']))}"
-            ),
-        ),
+        crisis_line=_crisis_line(crisis),
         flows=tuple(str(flow) for flow in raw["flows"]),
         hours=_hours(raw, where),
-        duty=_duty(raw.get("duty") or {}, where),
+        duty=_duty(raw.get("duty") or {}, where, raw.get("office") or {}),
         eligibility=dict(raw.get("eligibility") or {}),
         office=dict(raw.get("office") or {}),
     )
 
 
-def _duty(raw: dict[str, Any], where: str) -> DutyContacts:
+def _crisis_line(raw: dict[str, Any]) -> CrisisLine:
+    number = str(raw["number"])
+    display = _national(number)
+    return CrisisLine(
+        name=str(raw["name"]),
+        number=number,
+        display=display,
+        call=str(raw.get("call") or f"call {raw['name']} on {display}"),
+        # A full number can be dialled from a call; a short code such as 111 cannot.
+        dialable=_is_full_number(number),
+    )
+
+
+def _is_full_number(number: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, "GB"))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _duty(raw: dict[str, Any], where: str, office: dict[str, Any]) -> DutyContacts:
     webhook = raw.get("webhook")
     if webhook is not None and not str(webhook).startswith(("https://", "http://")):
         raise TeamConfigError(f"{where}: duty.webhook must be an http(s) URL")
-    sms = raw.get("sms")
+    # In hours, the office phone is a person to talk to (never a crisis line).
+    sms, phone = raw.get("sms"), raw.get("phone") or office.get("phone")
     return DutyContacts(
         sms=_e164(sms, where) if sms else None,
         webhook=str(webhook) if webhook else None,
+        phone=_e164(phone, where) if phone else None,
     )
 
 
@@ -147,10 +166,7 @@ def _e164(number: Any, where: str) -> str:
 
 def _national(number: str) -> str:
     # Short codes such as 111 are not full numbers; show them as written.
-    try:
-        parsed = phonenumbers.parse(number, "GB")
-    except phonenumbers.NumberParseException:
+    if not _is_full_number(number):
         return number
-    if not phonenumbers.is_valid_number(parsed):
-        return number
+    parsed = phonenumbers.parse(number, "GB")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)

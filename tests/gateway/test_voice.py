@@ -198,3 +198,56 @@ def test_pressing_1_carries_the_referral_on_by_text_message(
     db.expire_all()
     moved = db.scalars(select(Conversation)).one()
     assert (moved.channel, moved.contact_key) == ("sms", CALLER)
+
+
+def test_risk_on_a_call_offers_to_put_the_caller_through_to_the_crisis_line(
+    client: FlaskClient,
+) -> None:
+    post(client, "/twilio/voice", call_params())
+    body = said(post(client, "/twilio/voice/answer", call_params(SpeechResult="I want to die")))
+    assert "116 123" in body
+    assert "press 1 or say yes" in body
+    assert "/twilio/voice/connect" in body
+    through = said(post(client, "/twilio/voice/connect", call_params(Digits="1")))
+    assert "<Dial>+448081866798</Dial>" in through
+
+
+def test_a_caller_who_carries_on_hears_the_question_again(client: FlaskClient, db: Session) -> None:
+    post(client, "/twilio/voice", call_params())
+    conversation = db.scalars(select(Conversation)).one()
+    inbound = repository.add_inbound(db, conversation, "[call started]", None, at=OPEN_HOURS)
+    repository.add_outbound(db, inbound, "What is your full name?", at=OPEN_HOURS)
+    db.commit()
+    post(client, "/twilio/voice/answer", call_params(SpeechResult="I want to kill myself"))
+    body = said(post(client, "/twilio/voice/connect", call_params(Digits="2")))
+    assert "When you are ready, we can carry on. What is your full name?" in body
+    assert "<Dial" not in body
+
+
+def test_asking_for_a_person_in_hours_reaches_the_office(client: FlaskClient) -> None:
+    post(client, "/twilio/voice", call_params())
+    body = said(post(client, "/twilio/voice/answer", call_params(Digits="0")))
+    assert "<Dial>+442476961214</Dial>" in body
+
+
+def test_asking_for_a_person_out_of_hours_reaches_the_crisis_line(
+    settings: Settings,
+) -> None:
+    night = create_app(replace(settings, triage_now=OPEN_HOURS + timedelta(hours=12)))
+    client = night.test_client()
+    post(client, "/twilio/voice", call_params())
+    body = said(
+        post(client, "/twilio/voice/answer", call_params(SpeechResult="Can I talk to a person?"))
+    )
+    night.extensions["engine"].dispose()
+    assert "<Dial>+448081866798</Dial>" in body
+
+
+def test_where_no_one_can_be_dialled_the_caller_is_told_who_to_call(
+    client: FlaskClient,
+) -> None:
+    london = call_params(To="+442079460100")
+    post(client, "/twilio/voice", london)
+    body = said(post(client, "/twilio/voice/answer", dict(london, Digits="0")))
+    assert "call NHS 111 and choose option 2" in body
+    assert "<Hangup />" in body

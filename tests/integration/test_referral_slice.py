@@ -86,8 +86,10 @@ def test_stopping_half_way_sends_nothing(stack: RunningStack) -> None:
     person = sms(stack, "+447911100004", to=COVENTRY)
     person.send("I need help, my solicitor gave me this number")
     person.send("Lee Stopped")
-    [stopped] = person.send("stop")
+    stopped, opted_out = person.send("stop")
     assert "Nothing has been sent" in stopped
+    # STOP by text is also Twilio's opt-out keyword: no more messages until START.
+    assert "You will not get any more messages" in opted_out
     assert by_name(stack, "coventry-warwickshire", "Lee Stopped") == []
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from webhooks.channels.sms_render import messaging_twiml, sms_text, split_body
+from webhooks.channels.sms_render import gsm7_safe, messaging_twiml, sms_text, split_body
 from webhooks.config import PROJECT_ROOT
 from webhooks.conversation_types import Reply
 from webhooks.wording import Wording
@@ -33,3 +33,15 @@ def test_it_answers_with_one_message_element_per_reply() -> None:
     root = ElementTree.fromstring(twiml)
     assert root.tag == "Response"
     assert [m.text for m in root.iter("Message")] == ["One.", "Two? Reply 1 for Yes, 2 for No."]
+
+
+def test_it_swaps_curly_quotes_and_dashes_for_gsm7_ones() -> None:
+    assert gsm7_safe("It\u2019s \u201cfine\u201d \u2013 really\u2026") == 'It\'s "fine" - really...'
+
+
+def test_it_keeps_letters_but_drops_accents_gsm7_cannot_carry() -> None:
+    assert gsm7_safe("Łukasz Wójcik é") == "Lukasz Wojcik é"
+
+
+def test_it_drops_emoji() -> None:
+    assert gsm7_safe("Thanks \U0001f44d") == "Thanks "

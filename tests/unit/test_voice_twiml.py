@@ -13,7 +13,13 @@ from xml.dom import minidom
 import pytest
 from twilio.twiml.voice_response import VoiceResponse
 
-from webhooks.channels.voice_render import ask, goodbye, offer_other_ways
+from webhooks.channels.voice_render import (
+    ask,
+    goodbye,
+    offer_connection,
+    offer_other_ways,
+    put_through,
+)
 from webhooks.config import PROJECT_ROOT
 from webhooks.conversation_types import Reply
 from webhooks.wording import Wording
@@ -42,6 +48,13 @@ STEPS: dict[str, VoiceResponse] = {
         ACTION,
     ),
     "goodbye": goodbye(WORDING.say("voice_callback")),
+    "crisis_then_offer_to_put_through": offer_connection(
+        [Reply("If you are in danger now, call 999.", crisis=True)],
+        WORDING,
+        "To be put through to the crisis line now, press 1 or say yes.",
+        "/twilio/voice/connect",
+    ),
+    "put_through": put_through("Putting you through now.", "+448081866798"),
 }
 
 

@@ -5,15 +5,28 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request
+from sqlalchemy.exc import SQLAlchemyError
 
+from flows.controls import normalise
 from webhooks.channels.sms_render import messaging_twiml
-from webhooks.channels.twilio_request import BadTwilioRequest, parse_incoming_message
+from webhooks.channels.twilio_request import (
+    BadTwilioRequest,
+    IncomingMessage,
+    parse_incoming_message,
+)
 from webhooks.channels.twilio_signature import validate_twilio_request
 from webhooks.conversation_types import Inbound, Reply
+from webhooks.db import repository
+from webhooks.db.engine import db_session
 from webhooks.services import services, turn_handler
+from webhooks.teams import Team
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
+# Twilio's standard keywords: the carrier-level meaning people expect.
+OPT_OUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
+OPT_IN = {"start", "unstop"}
+HELP = {"help", "info"}
 
 
 @bp.post("/twilio/sms")
@@ -31,13 +44,71 @@ def incoming_message() -> Response:
         log.warning("message to a number no team uses")
         replies = [Reply(found.wording.say("unknown_number"))]
     else:
-        replies = turn_handler().handle(
-            Inbound(
-                team=team,
-                channel=message.channel,
-                contact_key=message.from_number,
-                text=message.body,
-                external_id=message.message_sid,
-            )
-        )
+        replies = _answer(message, team)
     return Response(messaging_twiml(replies, found.wording), mimetype="text/xml")
+
+
+def _answer(message: IncomingMessage, team: Team) -> list[Reply]:
+    found, session = services(), db_session()
+    keyword = normalise(message.body)
+    text = message.body or f"[{len(message.media_types)} attachment(s)]"
+    inbound = Inbound(
+        team=team,
+        channel=message.channel,
+        contact_key=message.from_number,
+        text=text,
+        external_id=message.message_sid,
+    )
+    try:
+        opted_out = repository.is_opted_out(session, team.id, message.channel, message.from_number)
+    except SQLAlchemyError:
+        # With the database down, answering is the safe choice; Twilio's own opt-out
+        # handling still stops messages to a number that texted STOP.
+        session.rollback()
+        opted_out = False
+    if keyword in OPT_OUT:
+        # The control ends any open referral in Rasa; the number is then left alone.
+        replies = turn_handler().handle(inbound)
+        _record_opt_out(team, message, True)
+        return [*replies, Reply(found.wording.say("sms_opted_out"))]
+    if keyword in OPT_IN:
+        _record_opt_out(team, message, False)
+        replies = turn_handler().handle(_not_for_rasa(inbound))
+        return [*replies, Reply(found.wording.say("sms_opted_in"))]
+    if keyword in HELP:
+        replies = turn_handler().handle(_not_for_rasa(inbound))
+        return [*replies, Reply(found.wording.say_for(team, "sms_help"))]
+    if opted_out or not message.body:
+        # Kept and checked for risk, but not answered: the person asked for no messages
+        # (a risk message still gets the crisis contacts), or sent only a file.
+        replies = turn_handler().handle(_not_for_rasa(inbound))
+        if not message.body and not opted_out:
+            replies.append(Reply(found.wording.say("sms_media_received")))
+        return replies
+    replies = turn_handler().handle(inbound)
+    if message.media_types:
+        replies.insert(0, Reply(found.wording.say("sms_media_received")))
+    return replies
+
+
+def _record_opt_out(team: Team, message: IncomingMessage, opted_out: bool) -> None:
+    session = db_session()
+    try:
+        repository.set_opted_out(
+            session, team.id, message.channel, message.from_number, opted_out, services().now()
+        )
+        session.commit()
+    except SQLAlchemyError as error:
+        session.rollback()
+        log.error("opt-out not recorded: %s", type(error).__name__)
+
+
+def _not_for_rasa(inbound: Inbound) -> Inbound:
+    return Inbound(
+        team=inbound.team,
+        channel=inbound.channel,
+        contact_key=inbound.contact_key,
+        text=inbound.text,
+        external_id=inbound.external_id,
+        to_rasa=False,
+    )

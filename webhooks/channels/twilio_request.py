@@ -23,6 +23,7 @@ class IncomingMessage:
     to_number: str  # E.164
     body: str
     message_sid: str
+    media_types: tuple[str, ...] = ()  # content types of any attachments
 
 
 def parse_incoming_message(form: MultiDict[str, str]) -> IncomingMessage:
@@ -39,7 +40,15 @@ def parse_incoming_message(form: MultiDict[str, str]) -> IncomingMessage:
         to_number=to_e164(raw_to),
         body=form.get("Body", "").strip(),
         message_sid=message_sid,
+        media_types=tuple(
+            form.get(f"MediaContentType{index}", "")
+            for index in range(_media_count(form.get("NumMedia", "0")))
+        ),
     )
+
+
+def _media_count(raw: str) -> int:
+    return int(raw) if raw.isdigit() else 0
 
 
 def to_e164(raw: str) -> str:

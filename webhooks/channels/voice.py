@@ -21,7 +21,14 @@ from webhooks.channels.twilio_request import (
     parse_incoming_call,
 )
 from webhooks.channels.twilio_signature import validate_twilio_request
-from webhooks.channels.voice_render import ask, goodbye, offer_other_ways, twiml
+from webhooks.channels.voice_render import (
+    ask,
+    goodbye,
+    offer_connection,
+    offer_other_ways,
+    put_through,
+    twiml,
+)
 from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.engine import db_session
@@ -34,6 +41,17 @@ bp = Blueprint("voice", __name__)
 RESUME_WITHIN = timedelta(hours=24)
 REPEAT_WORDS = {"repeat", "say that again", "again", "pardon", "sorry", "what", "star"}
 TEXT_WORDS = {"1", "text", "text message", "by text", "a text"}
+YES_WORDS = {"1", "yes", "yeah", "yes please", "please"}
+# Said anywhere in what the caller says ("can I talk to a person?"), or 0 on the keypad.
+PERSON_PHRASES = (
+    "talk to a person",
+    "speak to a person",
+    "speak to someone",
+    "talk to someone",
+    "real person",
+    "operator",
+    "a human",
+)
 CALL_ENDED = {"completed", "no-answer", "busy", "failed", "canceled"}
 MAX_SILENCES = 2
 
@@ -123,10 +141,45 @@ def answer() -> Response:
         nudge = wording.say(f"voice_silence_{attempt + 1}")
         question = _last_question(session, conversation)
         return twiml(ask(question, wording, _answer_url(attempt + 1), before=[nudge]))
+    if call.digits == "0" or any(phrase in normalise(heard) for phrase in PERSON_PHRASES):
+        return _put_through_to_a_person(team)
     replies = turn_handler().handle(
         Inbound(team=team, channel="voice", contact_key=call.call_sid, text=heard)
     )
+    if any(reply.crisis for reply in replies) and team.crisis_line.dialable:
+        # The question is asked again if the caller chooses to carry on here.
+        offer = wording.say("voice_connect_offer", crisis_name=team.crisis_line.name)
+        return twiml(offer_connection(replies[:-1], wording, offer, url_for("voice.connect")))
     return twiml(ask(replies, wording, _answer_url()))
+
+
+@bp.post("/twilio/voice/connect")
+@validate_twilio_request
+def connect() -> Response:
+    """After crisis contacts: put the caller through to the crisis line, or carry on."""
+    parsed = _call_and_team()
+    if isinstance(parsed, Response):
+        return parsed
+    call, team = parsed
+    session, wording = db_session(), services().wording
+    if normalise(call.digits or call.speech) in YES_WORDS:
+        text = wording.say("voice_connecting_crisis", crisis_name=team.crisis_line.name)
+        return twiml(put_through(text, team.crisis_line.number))
+    conversation = repository.find_conversation(session, team.id, "voice", call.call_sid)
+    if conversation is None:
+        return twiml(goodbye(wording.say("voice_goodbye")))
+    return twiml(ask(_last_question(session, conversation), wording, _answer_url()))
+
+
+def _put_through_to_a_person(team: Team) -> Response:
+    """The team in hours; out of hours the crisis line; else say who to call."""
+    found = services()
+    if team.duty.phone and team.hours.is_open(found.now()):
+        return twiml(put_through(found.wording.say("voice_connecting_team"), team.duty.phone))
+    if team.crisis_line.dialable:
+        text = found.wording.say("voice_connecting_crisis", crisis_name=team.crisis_line.name)
+        return twiml(put_through(text, team.crisis_line.number))
+    return twiml(goodbye(found.wording.say_for(team, "voice_cannot_connect")))
 
 
 @bp.post("/twilio/voice/other-ways")

@@ -94,3 +94,33 @@ def goodbye(text: str) -> VoiceResponse:
     say(response, text)
     response.hangup()
     return response
+
+
+def offer_connection(
+    replies: list[Reply], wording: Wording, offer: str, action: str
+) -> VoiceResponse:
+    """After crisis contacts: offer to put the caller through now (1), or carry on (2)."""
+    response = VoiceResponse()
+    for reply in replies:
+        say(response, spoken(reply, wording))
+    gather = Gather(
+        input="speech dtmf",
+        action=action,
+        method="POST",
+        language=LANGUAGE,
+        num_digits=1,
+        timeout=GATHER_TIMEOUT,
+        action_on_empty_result=True,
+        hints="yes, no",
+    )
+    say(gather, offer)
+    response.append(gather)
+    return response
+
+
+def put_through(text: str, number: str) -> VoiceResponse:
+    """Say who the caller is being put through to, then dial."""
+    response = VoiceResponse()
+    say(response, text)
+    response.dial(number)
+    return response

@@ -16,6 +16,7 @@ from webhooks.db.models import (
     ApiToken,
     Conversation,
     Message,
+    OptOut,
     Practitioner,
     Referral,
     ReferralAnswer,
@@ -320,3 +321,34 @@ def upsert_practitioner(
     practitioner.team_id = team_id
     session.flush()
     return practitioner
+
+
+def is_opted_out(session: Session, team_id: str, channel: str, contact_key: str) -> bool:
+    """Whether this number has texted STOP to this team (and not START since)."""
+    row = session.scalars(
+        select(OptOut).where(
+            OptOut.team_id == team_id,
+            OptOut.channel == channel,
+            OptOut.contact_key == contact_key,
+        )
+    ).first()
+    return row is not None and row.opted_out
+
+
+def set_opted_out(
+    session: Session, team_id: str, channel: str, contact_key: str, opted_out: bool, at: datetime
+) -> None:
+    """Record STOP (True) or START (False) from a number."""
+    row = session.scalars(
+        select(OptOut).where(
+            OptOut.team_id == team_id,
+            OptOut.channel == channel,
+            OptOut.contact_key == contact_key,
+        )
+    ).first()
+    if row is None:
+        row = OptOut(team_id=team_id, channel=channel, contact_key=contact_key)
+        session.add(row)
+    row.opted_out = opted_out
+    row.changed_at = at
+    session.flush()
