@@ -111,3 +111,17 @@ def test_a_spooled_retry_is_stored_once(
     post(client, params)  # Twilio retries the same MessageSid once the database is back
     assert len(db.scalars(select(Message).where(Message.direction == "in")).all()) == 1
     assert not any(Path(settings.spool_dir).glob("*.json"))
+
+
+def test_with_rasa_stopped_a_caller_hears_the_contacts_at_once(
+    client: FlaskClient, db: Session
+) -> None:
+    params = {"CallSid": "CA" + "6" * 32, "From": "+447911123456", "To": "+441214960200"}
+    signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(
+        "http://localhost/twilio/voice", params
+    )
+    started = time.monotonic()
+    response = client.post("/twilio/voice", data=params, headers={"X-Twilio-Signature": signature})
+    assert time.monotonic() - started < 3
+    assert "0808 186 6798" in response.get_data(as_text=True)
+    assert db.scalars(select(Message.status).where(Message.direction == "in")).all() == ["pending"]

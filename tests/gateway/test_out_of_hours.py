@@ -99,3 +99,18 @@ def test_the_web_chat_says_so_too(client_at: ClientAt) -> None:
     )
     assert response.json is not None
     assert "closed now" in response.json["replies"][0]["text"]
+
+
+def test_a_call_out_of_hours_hears_the_notice_and_the_crisis_line_first(
+    client_at: ClientAt,
+) -> None:
+    client = client_at("2026-12-25T10:00:00+00:00")
+    params = {"CallSid": "CA" + "5" * 32, "From": "+447911123456", "To": COVENTRY}
+    signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(
+        "http://localhost/twilio/voice", params
+    )
+    response = client.post("/twilio/voice", data=params, headers={"X-Twilio-Signature": signature})
+    spoken = [say.text or "" for say in ElementTree.fromstring(response.data).iter("Say")]
+    assert spoken[0].startswith("The Coventry and Warwickshire Liaison and Diversion team")
+    assert "on Tuesday morning at 8:30am" in spoken[0]
+    assert "0808 186 6798" in spoken[0]

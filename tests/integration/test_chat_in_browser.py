@@ -85,3 +85,18 @@ def test_the_leave_quickly_button_is_reachable_first_by_keyboard(
     expect(page.locator(".skip-link")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Leave this site quickly")).to_be_focused()
+
+
+def test_the_chat_still_works_at_400_percent_zoom(stack: RunningStack, browser: Browser) -> None:
+    # 400% zoom of a 1280 px wide window is a 320 CSS px viewport (WCAG 1.4.10 reflow).
+    context = browser.new_context(viewport={"width": 320, "height": 256})
+    page = context.new_page()
+    page.goto(f"{stack.url}/chat/together-london")
+    no_sideways_scroll = page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    assert no_sideways_scroll
+    say(page, "hello")
+    expect(page.locator("#log li").last).to_have_text("Bot: What is your full name?")
+    expect(page.get_by_role("link", name="Leave this site quickly")).to_be_visible()
+    context.close()
