@@ -21,7 +21,7 @@ RISK_CATEGORIES = ("self", "from_others", "others")
 # "and" starts a new clause only before a new subject: "I don't know them and I can't get
 # out" is two clauses, "find him and hurt him" is one.
 _CLAUSE_BREAK = re.compile(
-    r"[.!?;:,\n]+|\s(?:but|although|though|however)\s"
+    r"[.!?;:,\n]+|\s(?:but|although|though|however|because|cos|cause)\s"
     r"|\sand\s(?=(?:i|i'm|he|she|they|we|you|it)\s)"
 )
 _NOT_TEXT = re.compile(r"[^a-z0-9'?!.,;:\n -]+")
@@ -133,9 +133,11 @@ def _counts(category: str, clause: str, match: re.Match[str], lexicon: _Lexicon)
     if lexicon.history.search(clause):
         return False
     if any(
-        idiom.search(clause) and idiom.search(clause[match.start() :]) for idiom in lexicon.idioms
+        found.start() < match.end() and match.start() < found.end()
+        for idiom in lexicon.idioms
+        for found in idiom.finditer(clause)
     ):
-        return False
+        return False  # the words are part of an everyday idiom
     if category != "self" and lexicon.offence.search(_window(before, lexicon.negation_window)):
         return False
     return not (
