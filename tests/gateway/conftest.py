@@ -37,6 +37,14 @@ def sms_params(body: str, **overrides: str) -> dict[str, str]:
     return params
 
 
+def signed_post(client: FlaskClient, path: str, params: dict[str, str]) -> TestResponse:
+    """Post a Twilio webhook to `path`, signed as Twilio signs it."""
+    signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(
+        "http://localhost" + path, params
+    )
+    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+
 @pytest.fixture
 def post_sms(client: FlaskClient) -> SmsPoster:
     """Post a messaging webhook signed as Twilio signs it (over the URL it called)."""

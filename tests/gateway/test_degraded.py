@@ -14,10 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from twilio.request_validator import RequestValidator
 
-from tests.conftest import TWILIO_AUTH_TOKEN, free_port
-from tests.gateway.conftest import sms_params
+from tests.conftest import free_port
+from tests.gateway.conftest import signed_post, sms_params
 from webhooks import create_app
 from webhooks.config import Settings
 from webhooks.db.models import Message
@@ -27,11 +26,8 @@ DATABASE_DOWN = f"postgresql://postgres@127.0.0.1:{free_port()}/triage"
 
 
 def post(client: FlaskClient, params: dict[str, str]) -> tuple[list[str], float]:
-    signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(
-        "http://localhost/twilio/sms", params
-    )
     started = time.monotonic()
-    response = client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": signature})
+    response = signed_post(client, "/twilio/sms", params)
     elapsed = time.monotonic() - started
     assert response.status_code == 200
     return [m.text or "" for m in ElementTree.fromstring(response.data).iter("Message")], elapsed
@@ -117,11 +113,8 @@ def test_with_rasa_stopped_a_caller_hears_the_contacts_at_once(
     client: FlaskClient, db: Session
 ) -> None:
     params = {"CallSid": "CA" + "6" * 32, "From": "+447911123456", "To": "+441214960200"}
-    signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(
-        "http://localhost/twilio/voice", params
-    )
     started = time.monotonic()
-    response = client.post("/twilio/voice", data=params, headers={"X-Twilio-Signature": signature})
+    response = signed_post(client, "/twilio/voice", params)
     assert time.monotonic() - started < 3
     assert "0808 186 6798" in response.get_data(as_text=True)
     assert db.scalars(select(Message.status).where(Message.direction == "in")).all() == ["pending"]

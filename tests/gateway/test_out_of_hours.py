@@ -9,10 +9,8 @@ from xml.etree import ElementTree
 
 import pytest
 from flask.testing import FlaskClient
-from twilio.request_validator import RequestValidator
 
-from tests.conftest import TWILIO_AUTH_TOKEN
-from tests.gateway.conftest import sms_params
+from tests.gateway.conftest import signed_post, sms_params
 from webhooks import create_app
 from webhooks.config import Settings
 
@@ -36,11 +34,7 @@ def client_at(settings: Settings) -> Iterator[ClientAt]:
 
 
 def text_to(client: FlaskClient, to: str, body: str, sender: str = "+447911123456") -> list[str]:
-    params = sms_params(body, To=to, From=sender)
-    signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(
-        "http://localhost/twilio/sms", params
-    )
-    response = client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": signature})
+    response = signed_post(client, "/twilio/sms", sms_params(body, To=to, From=sender))
     assert response.status_code == 200
     return [m.text or "" for m in ElementTree.fromstring(response.data).iter("Message")]
 
@@ -106,10 +100,7 @@ def test_a_call_out_of_hours_hears_the_notice_and_the_crisis_line_first(
 ) -> None:
     client = client_at("2026-12-25T10:00:00+00:00")
     params = {"CallSid": "CA" + "5" * 32, "From": "+447911123456", "To": COVENTRY}
-    signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(
-        "http://localhost/twilio/voice", params
-    )
-    response = client.post("/twilio/voice", data=params, headers={"X-Twilio-Signature": signature})
+    response = signed_post(client, "/twilio/voice", params)
     spoken = [say.text or "" for say in ElementTree.fromstring(response.data).iter("Say")]
     assert spoken[0].startswith("The Coventry and Warwickshire Liaison and Diversion team")
     assert "on Tuesday morning at 8:30am" in spoken[0]

@@ -16,6 +16,7 @@ from werkzeug.test import TestResponse
 
 from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN
 from tests.fakes.twilio_api import FakeTwilio, fake_twilio
+from tests.gateway.conftest import signed_post
 from webhooks import create_app
 from webhooks.config import Settings
 from webhooks.db import repository
@@ -29,11 +30,7 @@ def call_params(call_sid: str = "CA" + "1" * 32, caller: str = CALLER, **extra: 
     return {"CallSid": call_sid, "From": caller, "To": COVENTRY, "CallStatus": "ringing", **extra}
 
 
-def post(client: FlaskClient, path: str, params: dict[str, str]) -> TestResponse:
-    signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(
-        "http://localhost" + path, params
-    )
-    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+post = signed_post
 
 
 def said(response: TestResponse) -> str:

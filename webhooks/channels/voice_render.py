@@ -55,36 +55,31 @@ def ask(
         say(response, wording.say("voice_goodbye"))
         response.hangup()
         return response
+    hints = ", ".join(option.lower() for option in last.options) or None
+    response.append(_listen(spoken(last, wording), action, hints, speech_timeout="auto"))
+    return response
+
+
+def _listen(prompt: str, action: str, hints: str | None, **extra: object) -> Gather:
+    """A prompt that listens for speech or keys; silence still posts to `action`."""
     gather = Gather(
         input="speech dtmf",
         action=action,
         method="POST",
         language=LANGUAGE,
-        speech_timeout="auto",
         timeout=GATHER_TIMEOUT,
         action_on_empty_result=True,
-        hints=", ".join(option.lower() for option in last.options) or None,
+        hints=hints,
+        **extra,
     )
-    say(gather, spoken(last, wording))
-    response.append(gather)
-    return response
+    say(gather, prompt)
+    return gather
 
 
 def offer_other_ways(wording: Wording, action: str) -> VoiceResponse:
     """After silence twice: carry on by text message (1) or ask for a call back (2)."""
     response = VoiceResponse()
-    gather = Gather(
-        input="speech dtmf",
-        action=action,
-        method="POST",
-        language=LANGUAGE,
-        num_digits=1,
-        timeout=GATHER_TIMEOUT,
-        action_on_empty_result=True,
-        hints="text, call back",
-    )
-    say(gather, wording.say("voice_offer"))
-    response.append(gather)
+    response.append(_listen(wording.say("voice_offer"), action, "text, call back", num_digits=1))
     return response
 
 
@@ -103,18 +98,7 @@ def offer_connection(
     response = VoiceResponse()
     for reply in replies:
         say(response, spoken(reply, wording))
-    gather = Gather(
-        input="speech dtmf",
-        action=action,
-        method="POST",
-        language=LANGUAGE,
-        num_digits=1,
-        timeout=GATHER_TIMEOUT,
-        action_on_empty_result=True,
-        hints="yes, no",
-    )
-    say(gather, offer)
-    response.append(gather)
+    response.append(_listen(offer, action, "yes, no", num_digits=1))
     return response
 
 

@@ -11,6 +11,7 @@ import click
 from webhooks.cli.common import check_team, default_gateway_url, team_directory
 from webhooks.dev_secrets import secret_or_dev
 from webhooks.simulator import ChatSimulator, SimulatorError, SmsSimulator, VoiceSimulator
+from webhooks.teams import Team
 
 DEFAULT_FROM = "+447911123456"
 
@@ -41,6 +42,16 @@ def _conversation(send: Callable[[str], list[str]], interactive: bool) -> None:
             raise click.ClickException(str(error)) from error
 
 
+def _team_and_token(team_id: str) -> tuple[Team, str]:
+    """The team to reach and the auth token to sign with, as the gateway knows it."""
+    check_team(team_id)
+    team = team_directory().by_id(team_id)
+    if team is None:  # check_team has already refused an unknown id
+        raise click.BadParameter(team_id, param_hint="--team")
+    auth_token, _local = secret_or_dev(os.environ, "TWILIO_AUTH_TOKEN")
+    return team, auth_token
+
+
 @click.group()
 def simulate() -> None:
     """Talk to the running bot as Twilio or a browser would."""
@@ -53,10 +64,7 @@ def simulate() -> None:
 @click.option("--whatsapp", is_flag=True, help="Send as WhatsApp (From: whatsapp:+44...).")
 def simulate_sms(url: str, team_id: str, from_number: str, whatsapp: bool) -> None:
     """Send each line of input as a signed Twilio text message; print the replies."""
-    check_team(team_id)
-    team = team_directory().by_id(team_id)
-    assert team is not None  # check_team has failed otherwise
-    auth_token, _local = secret_or_dev(os.environ, "TWILIO_AUTH_TOKEN")
+    team, auth_token = _team_and_token(team_id)
     simulator = SmsSimulator(
         url,
         auth_token,
@@ -95,10 +103,7 @@ def simulate_chat(url: str, team_id: str) -> None:
 def simulate_voice(url: str, team_id: str, from_number: str, withheld: bool) -> None:
     """Call the bot: a line of digits (or * or #) is keyed, other text is spoken,
     an empty line is silence. The call ends when the bot hangs up or input ends."""
-    check_team(team_id)
-    team = team_directory().by_id(team_id)
-    assert team is not None  # check_team has failed otherwise
-    auth_token, _local = secret_or_dev(os.environ, "TWILIO_AUTH_TOKEN")
+    team, auth_token = _team_and_token(team_id)
     call = VoiceSimulator(
         url,
         auth_token,
