@@ -52,6 +52,9 @@ class Report:
     all_negative_false_alarms: float
     mean_ms: float
     p99_ms: float
+    # The gentle net: risk found, or at least the contacts offered.
+    contacts_offered_on_risk: float
+    contacts_offered_on_hard_negatives: float
     misses: list[Example]
     false_alarms: list[Example]
     total: int
@@ -88,6 +91,8 @@ def evaluate(examples: list[Example], repeats: int = 20) -> Report:
         all_negative_false_alarms=_share([predicted[e.text].risk != "none" for e in negatives]),
         mean_ms=statistics.fmean(timings),
         p99_ms=timings[int(len(timings) * 0.99) - 1],
+        contacts_offered_on_risk=_share([predicted[e.text].concern for e in risky]),
+        contacts_offered_on_hard_negatives=_share([predicted[e.text].concern for e in hard]),
         misses=[e for e in risky if not caught(e)],
         false_alarms=[e for e in negatives if predicted[e.text].risk != "none"],
         total=len(examples),
@@ -120,6 +125,11 @@ def print_report(report: Report) -> None:
     print(f"false alarms, hard negatives: {report.hard_negative_false_alarms:.1%}")
     print(f"false alarms, all negatives: {report.all_negative_false_alarms:.1%}")
     print(f"latency per message: mean {report.mean_ms:.3f} ms, p99 {report.p99_ms:.3f} ms")
+    print(
+        "contacts offered (risk or concern): "
+        f"{report.contacts_offered_on_risk:.1%} of risk messages, "
+        f"{report.contacts_offered_on_hard_negatives:.1%} of hard negatives"
+    )
     for example in report.misses:
         print(f"  missed [{example.label}]: {example.text}")
     for example in report.false_alarms:

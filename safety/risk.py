@@ -36,6 +36,8 @@ class RiskAssessment:
     risk: str  # "none" or one of RISK_CATEGORIES
     categories: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
+    # Words that may mean risk although no rule matched: offer the contacts gently.
+    concern: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form `triage risk` prints."""
@@ -44,6 +46,7 @@ class RiskAssessment:
             "risk": self.risk,
             "categories": list(self.categories),
             "evidence": list(self.evidence),
+            "concern": self.concern,
         }
 
 
@@ -57,6 +60,7 @@ class _Lexicon:
     offence: re.Pattern[str]
     third_person: re.Pattern[str]
     idioms: tuple[re.Pattern[str], ...]
+    concern: re.Pattern[str]
     categories: dict[str, tuple[re.Pattern[str], ...]]
 
 
@@ -85,6 +89,7 @@ def _lexicon() -> _Lexicon:
         offence=_any_of(raw["offence_cues"]),
         third_person=re.compile(rf"(?<![a-z])(?:{raw['third_person']})\s*$"),
         idioms=tuple(_words(pattern) for pattern in raw["idioms"]),
+        concern=_any_of(raw["concern"]),
         categories={
             category: tuple(_words(pattern) for pattern in raw["categories"][category])
             for category in RISK_CATEGORIES
@@ -164,4 +169,5 @@ def assess_risk(text: str) -> RiskAssessment:
         risk=categories[0] if categories else "none",
         categories=categories,
         evidence=evidence,
+        concern=bool(categories) or bool(lexicon.concern.search(normalise(text))),
     )

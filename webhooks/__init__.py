@@ -18,6 +18,7 @@ from webhooks.db.engine import init_app as init_db
 from webhooks.db.engine import make_engine
 from webhooks.queue import auth, views
 from webhooks.rasa_client import RasaClient
+from webhooks.risk_model import default_model
 from webhooks.services import Services
 from webhooks.status import bp as status_bp
 from webhooks.teams import load_teams
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
     )
     init_db(app, make_engine(settings.database_url))
+    default_model()  # train the safety net's second net now, not on someone's first message
     csrf.init_app(app)
     auth.login_manager.init_app(app)
     for blueprint in (status_bp, sms.bp, voice.bp, webchat.bp, auth.bp, views.bp, api_referrals.bp):

@@ -24,6 +24,7 @@ from webhooks.db.models import Message
 from webhooks.out_of_hours import NEW_CONVERSATION_GAP, closed_notice, pickup_note
 from webhooks.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from webhooks.referral_json import as_utc
+from webhooks.risk_model import LearnedRiskModel
 from webhooks.safety_net import answer_risk, crisis_replies
 from webhooks.spool import SpooledMessage, has_spooled, ingest, spool
 from webhooks.wording import Wording
@@ -42,6 +43,7 @@ class TurnHandler:
     questions: frozenset[str]
     now: datetime
     spool_dir: Path
+    second_net: LearnedRiskModel
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one inbound message; a retried delivery gets the same answer again.
@@ -49,7 +51,7 @@ class TurnHandler:
         The risk check needs nothing but the text, so it runs first: if the database is
         down the person still gets the crisis contacts, and the message waits on disk.
         """
-        assessment = assess_risk(inbound.text)
+        assessment = self.second_net.add_to(assess_risk(inbound.text))
         stored = False
         try:
             if has_spooled(self.spool_dir):
@@ -101,7 +103,11 @@ class TurnHandler:
         if not inbound.to_rasa:
             message.status = "answered"
             return self._finish(message, [])
-        return self._finish(message, opening + self._ask_rasa(inbound, message))
+        replies = opening + self._ask_rasa(inbound, message)
+        if assessment.concern:
+            # Worrying words but no clear risk: the contacts, gently, before the question.
+            replies.insert(max(len(replies) - 1, 0), Reply(self.wording.say("concern_note")))
+        return self._finish(message, replies)
 
     def _closed_notice(self, inbound: Inbound) -> list[Reply]:
         notice = closed_notice(inbound.team, self.now, self.wording)

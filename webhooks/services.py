@@ -12,6 +12,7 @@ from webhooks.config import Settings
 from webhooks.conversation import TurnHandler
 from webhooks.db.engine import db_session
 from webhooks.rasa_client import RasaClient
+from webhooks.risk_model import default_model
 from webhooks.teams import TeamDirectory
 from webhooks.wording import Wording
 
@@ -50,4 +51,5 @@ def turn_handler() -> TurnHandler:
         questions=found.questions,
         now=found.now(),
         spool_dir=found.settings.spool_dir,
+        second_net=default_model(),
     )

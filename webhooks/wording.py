@@ -45,6 +45,7 @@ REQUIRED_KEYS = (
     "voice_connecting_crisis",
     "voice_connecting_team",
     "voice_cannot_connect",
+    "concern_note",
     "crisis_self",
     "crisis_from_others",
     "crisis_others",

@@ -11,6 +11,7 @@ from webhooks.conversation import TurnHandler
 from webhooks.conversation_types import Inbound
 from webhooks.db import repository
 from webhooks.db.models import Referral
+from webhooks.risk_model import default_model
 from webhooks.services import Services
 
 
@@ -23,6 +24,7 @@ def handler(app: Flask, session: Session) -> TurnHandler:
         questions=found.questions,
         now=OPEN_HOURS,
         spool_dir=found.settings.spool_dir,
+        second_net=default_model(),
     )
 
 

@@ -101,3 +101,16 @@ def test_the_web_chat_gets_the_same_safety_net(client: FlaskClient, db: Session)
 def test_an_ordinary_message_raises_no_flag(post_sms: SmsPoster, db: Session) -> None:
     post_sms(sms_params("I'm killing time before court"))
     assert db.scalars(select(RiskFlag)).all() == []
+
+
+def test_worrying_words_without_clear_risk_get_the_contacts_gently(
+    post_sms: SmsPoster, db: Session
+) -> None:
+    replies = bodies(post_sms(sms_params("my feet are killing me")).data)
+    assert any(reply.startswith("If you are not safe") for reply in replies)
+    assert db.scalars(select(RiskFlag)).all() == []  # not urgent
+
+
+def test_a_plain_message_gets_no_safety_note(post_sms: SmsPoster) -> None:
+    replies = bodies(post_sms(sms_params("I need help with housing")).data)
+    assert not any(reply.startswith("If you are not safe") for reply in replies)

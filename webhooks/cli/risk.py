@@ -8,11 +8,16 @@ import sys
 import click
 
 from safety import assess_risk
+from webhooks.risk_model import default_model
 
 
 @click.command()
 def risk() -> None:
-    """Read lines on stdin; write one JSON object per line (text, risk, evidence)."""
+    """Read lines on stdin; write one JSON object per line (text, risk, evidence).
+
+    The same decision the gateway makes: the rules, then the learned second net.
+    """
+    model = default_model()
     for line in sys.stdin:
         text = line.rstrip("\n")
-        click.echo(json.dumps(assess_risk(text).as_dict(), ensure_ascii=False))
+        click.echo(json.dumps(model.add_to(assess_risk(text)).as_dict(), ensure_ascii=False))

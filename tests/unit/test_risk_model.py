@@ -1,0 +1,39 @@
+"""The learned second net: it adds what the rules miss and never clears what they find."""
+
+from __future__ import annotations
+
+from safety import assess_risk
+from safety.evaluate import EVAL_DIR, load_examples
+from webhooks.risk_model import THRESHOLD, default_model
+from webhooks.risk_model_eval import cross_validated
+
+
+def test_it_catches_a_phrasing_the_rules_miss() -> None:
+    text = "I want my existence to be over"
+    assert assess_risk(text).risk == "none"
+    found = default_model().add_to(assess_risk(text))
+    assert found.risk == "self"
+    assert found.evidence[0].startswith("learned model (")
+
+
+def test_it_never_clears_what_the_rules_found() -> None:
+    ruled = assess_risk("I'm going to kill myself")
+    assert default_model().add_to(ruled) is ruled
+
+
+def test_it_leaves_everyday_messages_alone() -> None:
+    for text in ("hello", "Sam Jones", "03/04/1991", "yes", "what time do you open?"):
+        assert default_model().add_to(assess_risk(text)).risk == "none"
+
+
+def test_its_threshold_keeps_false_alarms_under_5_percent_in_cross_validation() -> None:
+    examples = load_examples(EVAL_DIR)
+    decided = cross_validated(examples, THRESHOLD)
+    hard = [
+        d
+        for e, d in zip(examples, decided, strict=True)
+        if e.label == "none" and e.tags & {"negation", "history", "idiom", "offence"}
+    ]
+    risky = [d for e, d in zip(examples, decided, strict=True) if e.label != "none"]
+    assert sum(d != "none" for d in hard) / len(hard) <= 0.05
+    assert sum(d != "none" for d in risky) / len(risky) >= 0.95

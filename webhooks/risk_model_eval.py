@@ -1,0 +1,88 @@
+"""`make eval-risk`, second part: the rules with the learned second net.
+
+On the development set the model is scored by 5-fold cross-validation (each message is
+judged by a model that did not see it); on the held-out set, by the model trained on the
+whole development set, exactly as the gateway runs it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from sklearn.model_selection import StratifiedKFold
+
+from safety import assess_risk
+from safety.evaluate import EVAL_DIR, HARD_NEGATIVE_TAGS, Example, load_examples
+from webhooks.risk_model import THRESHOLD, LearnedRiskModel
+
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
+
+
+def combined_labels(model: LearnedRiskModel, examples: list[Example]) -> list[str]:
+    """What the gateway would decide for each message: rules first, then the model."""
+    return [model.add_to(assess_risk(e.text)).risk for e in examples]
+
+
+def cross_validated(examples: list[Example], threshold: float) -> list[str]:
+    """Each message judged by a model trained on the other four fifths."""
+    decided = [""] * len(examples)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    labels = [e.label for e in examples]
+    for train, test in folds.split(examples, labels):
+        model = LearnedRiskModel.train([examples[i] for i in train], threshold)
+        for index, label in zip(
+            test, combined_labels(model, [examples[i] for i in test]), strict=True
+        ):
+            decided[index] = label
+    return decided
+
+
+def scores(examples: list[Example], decided: list[str]) -> str:
+    """Recall on explicit self-harm and on all risk; false alarms on hard negatives."""
+    pairs = list(zip(examples, decided, strict=True))
+    risky = [(e, d) for e, d in pairs if e.label != "none"]
+    explicit = [(e, d) for e, d in risky if e.label == "self" and "explicit" in e.tags]
+    hard = [(e, d) for e, d in pairs if e.label == "none" and e.tags & HARD_NEGATIVE_TAGS]
+    return (
+        f"recall explicit self {_share(d != 'none' for _, d in explicit):.1%}, "
+        f"recall any risk {_share(d != 'none' for _, d in risky):.1%}, "
+        f"false alarms on hard negatives {_share(d != 'none' for _, d in hard):.1%}"
+    )
+
+
+def _share(flags: object) -> float:
+    values = list(flags)  # type: ignore[call-overload]
+    return sum(values) / len(values) if values else 0.0
+
+
+def main() -> int:
+    """Print the figures."""
+    development = load_examples(EVAL_DIR)
+    print("== rules + learned model, development set (5-fold cross-validation)")
+    for threshold in THRESHOLDS:
+        chosen = " <- used" if threshold == THRESHOLD else ""
+        print(
+            f"threshold {threshold}: {scores(development, cross_validated(development, threshold))}"
+            f"{chosen}"
+        )
+    model = LearnedRiskModel.train(development)
+    held_out = load_examples(EVAL_DIR / "holdout")
+    print("== rules + learned model, held-out set")
+    print(f"threshold {THRESHOLD}: {scores(held_out, combined_labels(model, held_out))}")
+    started = time.perf_counter()
+    for example in held_out * 10:
+        model.add_to(assess_risk(example.text))
+    per_message = (time.perf_counter() - started) * 1000 / (len(held_out) * 10)
+    print(f"latency per message, rules + model: {per_message:.2f} ms")
+    for example, label in zip(held_out, combined_labels(model, held_out), strict=True):
+        if (label == "none") != (example.label == "none"):
+            print(
+                f"  {'missed' if label == 'none' else 'false alarm'} [{example.label}]: "
+                f"{example.text}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
