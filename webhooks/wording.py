@@ -8,6 +8,9 @@ import yaml
 
 from webhooks.teams import Team
 
+# Already named in every risk-to-self message, so never repeated as "the team's line".
+NHS_111 = "111"
+
 REQUIRED_KEYS = (
     "referral_sent",
     "referral_not_saved",
@@ -76,4 +79,6 @@ class Wording:
 
     def say_for(self, team: Team, key: str, **values: str) -> str:
         """The message `key` with the team's name and crisis line filled in too."""
-        return self.say(key, team_name=team.name, crisis_call=team.crisis_line.call, **values)
+        line = team.crisis_line
+        also = "" if line.number == NHS_111 else f", or {line.call}"
+        return self.say(key, team_name=team.name, crisis_call=line.call, crisis_also=also, **values)

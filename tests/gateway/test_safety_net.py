@@ -69,7 +69,7 @@ def test_risk_after_the_referral_was_sent_makes_it_urgent(post_sms: SmsPoster, d
     assert conversation is not None
     assert not referral.urgent
     post_sms(sms_params("they said they'll hurt me", From=conversation.contact_key))
-    db.expire_all()
+    db.rollback()  # end this session's read snapshot: see what the gateway committed
     assert db.get(Referral, referral.id).urgent  # type: ignore[union-attr]
 
 
@@ -114,3 +114,8 @@ def test_worrying_words_without_clear_risk_get_the_contacts_gently(
 def test_a_plain_message_gets_no_safety_note(post_sms: SmsPoster) -> None:
     replies = bodies(post_sms(sms_params("I need help with housing")).data)
     assert not any(reply.startswith("If you are not safe") for reply in replies)
+
+
+def test_a_team_whose_line_is_nhs_111_does_not_hear_it_twice(post_sms: SmsPoster) -> None:
+    [reply, *_] = bodies(post_sms(sms_params("I want to end my life", To="+441134960300")).data)
+    assert reply.count("NHS 111") == 1

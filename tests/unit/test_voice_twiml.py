@@ -69,3 +69,18 @@ def test_each_voice_step_matches_its_golden_twiml(step: str) -> None:
     if os.environ.get("UPDATE_GOLDEN") == "1":
         path.write_text(rendered, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == rendered
+
+
+def test_a_call_ends_after_the_referral_even_with_a_note_after_it() -> None:
+    twiml = str(
+        ask(
+            [
+                Reply("Your referral has been sent.", ends_conversation=True),
+                Reply("The team is closed now and will pick this up tomorrow."),
+            ],
+            WORDING,
+            ACTION,
+        )
+    )
+    assert "<Hangup />" in twiml
+    assert "<Gather" not in twiml

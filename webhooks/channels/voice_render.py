@@ -50,7 +50,7 @@ def ask(
     for reply in replies[:-1]:
         say(response, spoken(reply, wording))
     last = replies[-1]
-    if last.ends_conversation:
+    if any(reply.ends_conversation for reply in replies):
         say(response, spoken(last, wording))
         say(response, wording.say("voice_goodbye"))
         response.hangup()

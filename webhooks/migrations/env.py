@@ -7,12 +7,22 @@ from alembic import context
 from webhooks.db.models import Base
 
 engine = context.config.attributes["engine"]
-with engine.begin() as connection:
+with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite alters a table by copying it and dropping the old one, which foreign
+        # keys from rows in other tables forbid; switch them off for the migration only.
+        # The PRAGMA goes to the driver directly: inside a transaction it does nothing.
+        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
-        # SQLite cannot ALTER most things in place; batch mode copies the table instead.
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
+        # With SQLAlchemy emitting BEGIN (webhooks.db.engine), SQLite's DDL is transactional:
+        # a failed upgrade is rolled back whole instead of being left half applied.
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")

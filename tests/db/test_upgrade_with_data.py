@@ -1,0 +1,89 @@
+"""Upgrading a database that already holds referrals keeps them (SQLite copies tables)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import POSTGRES_URL, _postgres_schema_url
+from webhooks.db.engine import make_engine
+from webhooks.db.migrate import upgrade
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set (see the warning in the header)")
+    schema = f"u_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield _postgres_schema_url(POSTGRES_URL, schema)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def test_upgrading_a_database_with_referrals_keeps_them(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    upgrade(engine, "0003")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO conversations (id, team_id, channel, contact_key, created_at,"
+                " updated_at) VALUES ('c1', 'south-essex', 'sms', '+447911123456',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO messages (conversation_id, direction, body, status, created_at)"
+                " VALUES ('c1', 'in', 'hello', 'answered', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO referrals (reference, conversation_id, team_id, channel, flow_id,"
+                " flow_version, status, urgent, submitted_at) VALUES ('LD-AAAAAA', 'c1',"
+                " 'south-essex', 'sms', 'self_referral', 1, 'new', false, CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM referrals")).scalar() == 1
+        row = connection.execute(
+            text("SELECT contact_key, callback_requested FROM conversations")
+        ).one()
+        assert row[0] == "+447911123456"
+        assert not row[1]
+        if make_url(empty_url).get_backend_name() == "sqlite":
+            # Foreign keys are back on for the app once the migration is done.
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_a_failed_migration_on_sqlite_leaves_nothing_half_done(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'half.db'}")
+    upgrade(engine, "0001")
+    with engine.begin() as connection:  # a table the next migration will try to create
+        connection.execute(text("CREATE TABLE alerts (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(Exception, match="already exists"):
+        upgrade(engine)  # 0002 applies, then 0003 fails on the existing table
+    with engine.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        tables = {
+            row[0]
+            for row in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type='table'"
+            )
+        }
+    engine.dispose()
+    assert version == "0001"
+    assert "risk_flags" not in tables  # 0002's table was rolled back with the rest
