@@ -6,6 +6,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -45,12 +46,26 @@ def pytest_report_header() -> str:
     )
 
 
-def _postgres_schema_url(base_url: str, schema: str) -> str:
-    # Each test gets its own schema: parallel runs and leftovers never collide.
-    url = make_url(base_url)
-    query = dict(url.query)
-    query["options"] = f"-csearch_path={schema}"
-    return url.set(query=query).render_as_string(hide_password=False)
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL for a fresh, empty PostgreSQL schema of its own, dropped afterwards.
+
+    Each test gets its own schema: parallel runs and leftovers never collide.
+    """
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set (see the warning in the header)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(POSTGRES_URL)
+    url = url.set(query={**url.query, "options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def migrate(url: str) -> None:
@@ -71,20 +86,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         migrate(url)
         yield url
         return
-    if not POSTGRES_URL:
-        pytest.skip("TEST_DATABASE_URL is not set (see the warning in the header)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = _postgres_schema_url(POSTGRES_URL, schema)
-    migrate(url)
-    try:
+    with postgres_schema() as url:
+        migrate(url)
         yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
