@@ -9,6 +9,8 @@ from flask_login import current_user, login_required
 from webhooks import alerts
 from webhooks.db import repository
 from webhooks.db.engine import db_session
+from webhooks.db.follow_ups import follow_ups, transcript
+from webhooks.db.models import Conversation
 from webhooks.services import services
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -18,8 +20,27 @@ bp = Blueprint("queue", __name__, url_prefix="/queue")
 @login_required
 def index() -> ResponseReturnValue:
     """The list."""
-    referrals = repository.list_referrals(db_session(), current_user.team_id)
-    return render_template("queue/index.html", referrals=referrals, teams=services().teams)
+    session = db_session()
+    referrals = repository.list_referrals(session, current_user.team_id)
+    waiting = follow_ups(session, current_user.team_id)
+    return render_template(
+        "queue/index.html", referrals=referrals, follow_ups=waiting, teams=services().teams
+    )
+
+
+@bp.get("/conversations/<conversation_id>")
+@login_required
+def conversation(conversation_id: str) -> ResponseReturnValue:
+    """A conversation's transcript, for one with no referral (or to check one)."""
+    session = db_session()
+    found = session.get(Conversation, conversation_id)
+    if found is None or (current_user.team_id and found.team_id != current_user.team_id):
+        abort(404)
+    messages = transcript(session, conversation_id)
+    flags = repository.risk_flags_for(session, conversation_id)
+    return render_template(
+        "queue/conversation.html", conversation=found, messages=messages, risk_flags=flags
+    )
 
 
 @bp.get("/<int:referral_id>")
