@@ -20,10 +20,9 @@ from safety import RiskAssessment, assess_risk
 from webhooks.alerts import queue_urgent_alerts
 from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
-from webhooks.db.models import Message
+from webhooks.db.models import Message, as_utc
 from webhooks.out_of_hours import NEW_CONVERSATION_GAP, closed_notice, pickup_note
 from webhooks.rasa_client import BotMessage, RasaClient, RasaUnavailable
-from webhooks.referral_json import as_utc
 from webhooks.risk_model import LearnedRiskModel
 from webhooks.safety_net import answer_risk, crisis_replies
 from webhooks.spool import SpooledMessage, has_spooled, ingest, spool

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
-from webhooks.db.models import Referral, RiskFlag
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Timestamps are stored in UTC; SQLite returns them without the offset."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+from webhooks.db.models import Referral, RiskFlag, as_utc
 
 
 def referral_summary(referral: Referral) -> dict[str, Any]:

@@ -13,9 +13,14 @@ from webhooks.db.engine import make_engine
 from webhooks.teams import TeamDirectory, load_teams
 
 
+def database_url_from_env() -> str:
+    """DATABASE_URL, or the embedded SQLite default."""
+    return os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+
+
 def engine_from_env() -> Engine:
     """The engine for DATABASE_URL (or the embedded SQLite default)."""
-    return make_engine(os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+    return make_engine(database_url_from_env())
 
 
 def team_directory() -> TeamDirectory:

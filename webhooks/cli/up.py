@@ -11,8 +11,8 @@ import click
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from webhooks.cli.common import engine_from_env, team_directory
-from webhooks.config import DEFAULT_DATABASE_URL, DEFAULT_VAR_DIR
+from webhooks.cli.common import database_url_from_env, engine_from_env, team_directory
+from webhooks.config import DEFAULT_VAR_DIR
 from webhooks.db import repository
 from webhooks.db.migrate import upgrade
 from webhooks.dev_secrets import dev_secret, secret_or_dev
@@ -37,7 +37,7 @@ def ensure_demo_practitioner() -> str:
 def up(timeout: int) -> None:
     """Start the action server, Rasa and the gateway on this machine."""
     port = int(os.environ.get("PORT", "8000"))
-    database_url = os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    database_url = database_url_from_env()
     twilio_token, local_token = secret_or_dev(os.environ, "TWILIO_AUTH_TOKEN")
     secret_key, _ = secret_or_dev(os.environ, "SECRET_KEY")
     if local_token:

@@ -32,16 +32,7 @@ def find_or_open_conversation(
     session: Session, team_id: str, channel: str, contact_key: str
 ) -> Conversation:
     """The latest conversation for this contact on this channel and team, or a new one."""
-    conversation = session.scalars(
-        select(Conversation)
-        .where(
-            Conversation.team_id == team_id,
-            Conversation.channel == channel,
-            Conversation.contact_key == contact_key,
-        )
-        .order_by(Conversation.updated_at.desc())
-        .limit(1)
-    ).first()
+    conversation = find_conversation(session, team_id, channel, contact_key)
     if conversation is None:
         conversation = Conversation(
             id=str(uuid.uuid4()), team_id=team_id, channel=channel, contact_key=contact_key
@@ -323,15 +314,19 @@ def upsert_practitioner(
     return practitioner
 
 
-def is_opted_out(session: Session, team_id: str, channel: str, contact_key: str) -> bool:
-    """Whether this number has texted STOP to this team (and not START since)."""
-    row = session.scalars(
+def _opt_out(session: Session, team_id: str, channel: str, contact_key: str) -> OptOut | None:
+    return session.scalars(
         select(OptOut).where(
             OptOut.team_id == team_id,
             OptOut.channel == channel,
             OptOut.contact_key == contact_key,
         )
     ).first()
+
+
+def is_opted_out(session: Session, team_id: str, channel: str, contact_key: str) -> bool:
+    """Whether this number has texted STOP to this team (and not START since)."""
+    row = _opt_out(session, team_id, channel, contact_key)
     return row is not None and row.opted_out
 
 
@@ -339,13 +334,7 @@ def set_opted_out(
     session: Session, team_id: str, channel: str, contact_key: str, opted_out: bool, at: datetime
 ) -> None:
     """Record STOP (True) or START (False) from a number."""
-    row = session.scalars(
-        select(OptOut).where(
-            OptOut.team_id == team_id,
-            OptOut.channel == channel,
-            OptOut.contact_key == contact_key,
-        )
-    ).first()
+    row = _opt_out(session, team_id, channel, contact_key)
     if row is None:
         row = OptOut(team_id=team_id, channel=channel, contact_key=contact_key)
         session.add(row)
