@@ -1,4 +1,4 @@
-"""Turn what a person typed or said into a clean, typed answer, the same on every channel."""
+"""Turn what a person typed, keyed or said into a clean, typed answer, the same on every channel."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from datetime import date
 
 import phonenumbers
 
-from flows import spoken
+from flows import choices, dates, spoken
+from flows.conditions import SKIPPED
+from flows.errors import AnswerError
 from flows.model import Question
 
-AnswerValue = str | bool
+AnswerValue = str | bool | int | list[str]
 
 _YES = {
     "yes",
@@ -21,60 +23,48 @@ _YES = {
     "yup",
     "yea",
     "ye",
+    "yes please",
     "ok",
     "okay",
     "sure",
     "i do",
+    "i am",
     "i agree",
     "agree",
     "correct",
     "aye",
     "of course",
-    "yes please",
+    "definitely",
+    "that's right",
+    "thats right",
+    "right",
 }
 _NO = {
     "no",
     "n",
     "nope",
     "nah",
+    "na",
     "no thanks",
+    "no thank you",
     "i don't",
+    "i dont",
     "i do not",
+    "i'm not",
+    "im not",
     "don't",
+    "dont",
     "do not",
     "disagree",
     "i disagree",
     "no way",
+    "never",
+    "not really",
 }
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d{2}|\d{4})$")
-_KEYPAD_DATE = re.compile(r"^(\d{2})(\d{2})(\d{4})$")
-_WORDY_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]+),?\s+(\d{4})$")
-_OLDEST_AGE_YEARS = 120
-
-
-class AnswerError(ValueError):
-    """The text is not a usable answer; the flow's retry wording says how to answer."""
+# Words that say a plain yes or no is not meant ("yes but not sure").
+_UNSURE = {"maybe", "not sure", "unsure", "don't know", "dont know", "perhaps", "depends"}
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+_NUMBER_IN_TEXT = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -87,17 +77,29 @@ class Answer:
 
 def parse_answer(question: Question, text: str, today: date | None = None) -> Answer:
     """Parse `text` as an answer to `question`, or raise AnswerError."""
-    cleaned = " ".join(text.split())
+    cleaned = " ".join(text.replace("\u2019", "'").split())
     if not cleaned:
         raise AnswerError("empty")
+    day = today or date.today()
     if question.kind == "text":
         return _parse_text(cleaned, question.max_length)
     if question.kind == "date":
-        return _parse_date(cleaned, today or date.today())
+        value = dates.parse_date(cleaned, day, future=question.tense == "future")
+        return Answer(value=value.isoformat(), display=value.strftime("%d/%m/%Y"))
     if question.kind == "uk_phone":
         return _parse_uk_phone(cleaned)
     if question.kind == "yes_no":
         return _parse_yes_no(cleaned)
+    if question.kind == "number":
+        return _parse_number(cleaned, question)
+    if question.kind == "postcode":
+        return _parse_postcode(cleaned)
+    if question.kind == "single":
+        option = choices.one_option(question.options, cleaned)
+        return Answer(value=option.value, display=option.label)
+    if question.kind == "multi":
+        picked = choices.several_options(question.options, cleaned)
+        return Answer(value=[o.value for o in picked], display=", ".join(o.label for o in picked))
     raise AnswerError(f"unknown kind {question.kind}")
 
 
@@ -108,11 +110,21 @@ def _parse_text(text: str, max_length: int) -> Answer:
 
 
 def _parse_yes_no(text: str) -> Answer:
-    word = text.lower().strip(" .!")
+    said = " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+    if any(phrase in said for phrase in _UNSURE):
+        raise AnswerError("not sure")
     # "1" and "2" are the numbered replies the SMS and keypad renderings offer.
-    if word in _YES or word == "1":
+    if said in _YES or said in ("1", "one"):
         return Answer(value=True, display="Yes")
-    if word in _NO or word == "2":
+    if said in _NO or said in ("2", "two"):
+        return Answer(value=False, display="No")
+    # "yes I do", "no not at the moment": the first word decides, if nothing contradicts it.
+    words = said.split()
+    first = words[0] if words else ""
+    rest = set(words[1:])
+    if first in _YES and not rest & {"no", "not", "don't", "dont", "never"}:
+        return Answer(value=True, display="Yes")
+    if first in {"no", "nope", "nah", "never"} and not rest & {"yes", "yeah"}:
         return Answer(value=False, display="No")
     raise AnswerError("not yes or no")
 
@@ -131,61 +143,42 @@ def _parse_uk_phone(text: str) -> Answer:
     return Answer(value=e164, display=national)
 
 
-def _parse_date(text: str, today: date) -> Answer:
-    lowered = text.lower()
-    day, month, year = _date_parts(lowered)
-    if year < 100:
-        # Two-digit years are people's birth years: "91" is 1991, "05" is 2005.
-        year += 2000 if 2000 + year <= today.year else 1900
-    try:
-        parsed = date(year, month, day)
-    except ValueError as error:
-        raise AnswerError("no such date") from error
-    if parsed > today:
-        raise AnswerError("in the future")
-    if today.year - parsed.year > _OLDEST_AGE_YEARS:
-        raise AnswerError("too long ago")
-    return Answer(value=parsed.isoformat(), display=parsed.strftime("%d/%m/%Y"))
+def _parse_number(text: str, question: Question) -> Answer:
+    found = _NUMBER_IN_TEXT.findall(text)
+    if len(found) == 1:
+        value = int(found[0])
+    elif not found:
+        words = [w for w in text.lower().replace("-", " ").split() if w not in ("i'm", "im")]
+        spoken_value = spoken.number_in(words)
+        if spoken_value is None:
+            raise AnswerError("not a number")
+        value = spoken_value
+    else:
+        raise AnswerError("more than one number")
+    if question.minimum is not None and value < question.minimum:
+        raise AnswerError("too small")
+    if question.maximum is not None and value > question.maximum:
+        raise AnswerError("too big")
+    return Answer(value=value, display=str(value))
 
 
-def _date_parts(text: str) -> tuple[int, int, int]:
-    for pattern in (_NUMERIC_DATE, _KEYPAD_DATE):
-        match = pattern.match(text)
-        if match:
-            day, month, year = (int(part) for part in match.groups())
-            return day, month, year
-    match = _WORDY_DATE.match(text)
-    if match and match.group(2) in _MONTHS:
-        return int(match.group(1)), _MONTHS[match.group(2)], int(match.group(3))
-    return _spoken_date(text)
+def _parse_postcode(text: str) -> Answer:
+    compact = "".join(text.upper().split())
+    if not _POSTCODE.match(compact):
+        compact = spoken.letters_and_digits(text).upper()
+    match = _POSTCODE.match(compact)
+    if not match:
+        raise AnswerError("not a postcode")
+    formatted = f"{match.group(1)} {match.group(2)}"
+    return Answer(value=formatted, display=formatted)
 
 
-def _spoken_date(text: str) -> tuple[int, int, int]:
-    """ "third of April nineteen ninety one", "April the 3rd 1991", "the 3rd of April 1991"."""
-    tokens = [t for t in text.replace(",", " ").split() if t not in ("the", "of")]
-    months = [index for index, token in enumerate(tokens) if token in _MONTHS]
-    if len(months) != 1:
-        raise AnswerError("not a date")
-    at = months[0]
-    month = _MONTHS[tokens[at]]
-    if at > 0:  # day first
-        day, year_tokens = spoken.small_number(tokens[:at]), tokens[at + 1 :]
-    else:  # month first: one or two day words, then the year
-        for split in (2, 1):
-            day = spoken.small_number(tokens[1 : 1 + split])
-            year_tokens = tokens[1 + split :]
-            if day is not None and spoken.year(year_tokens) is not None:
-                break
-    found_year = spoken.year(year_tokens)
-    if day is None or found_year is None:
-        raise AnswerError("not a date")
-    return day, month, found_year
-
-
-def display_value(question: Question, value: AnswerValue | None) -> str:
+def display_value(question: Question, value: object) -> str:
     """How a practitioner reads a stored (canonical) value; empty when unanswered."""
     if value is None:
         return ""
+    if value == SKIPPED:
+        return "Skipped"
     if question.kind == "yes_no":
         return "Yes" if value is True else "No"
     if question.kind == "date":
@@ -193,4 +186,8 @@ def display_value(question: Question, value: AnswerValue | None) -> str:
     if question.kind == "uk_phone":
         number = phonenumbers.parse(str(value), "GB")
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if question.kind in ("single", "multi"):
+        values = value if isinstance(value, list) else [value]
+        labels = {option.value: option.label for option in question.options}
+        return ", ".join(labels.get(str(item), str(item)) for item in values)
     return str(value)

@@ -1,4 +1,9 @@
-"""Generate the Rasa domain part (slots, forms, questions) from the flows.
+"""Generate the Rasa domain part (slots, the form, the ask actions) from the flows.
+
+One form, `referral_form`, serves every team's flow: its validation action walks the
+flow with the engine and names the next question itself, so the order, branches and
+controls live in `flows/` alone. Wording stays there too: each question is asked by
+an `action_ask_<id>` that picks the right variant for the listener.
 
 `python -m flows.rasa_domain` rewrites `bot/domain/flows.yml`; `--check` exits 1 when the
 committed file has drifted from the flows, which the test suite also asserts.
@@ -15,31 +20,35 @@ import yaml
 
 from flows.controls import control_intents
 from flows.loader import load_flows
-from flows.model import Flow, Question
+from flows.model import REVIEW, Flow
 
 GENERATED_DOMAIN = Path(__file__).resolve().parents[1] / "bot" / "domain" / "flows.yml"
-HEADER = "# Generated from flows/definitions by `python -m flows.rasa_domain`. Do not edit.\n"
+HEADER = "# Generated from flows/ by `python -m flows.rasa_domain`. Do not edit.\n"
+FORM = "referral_form"
+# Slots the form's validation action keeps besides the answers.
+STATE_SLOT, FLOW_SLOT = "flow_state", "flow_id"
+
+
+def slot_names(flows: dict[str, Flow]) -> list[str]:
+    """Every question id of every flow, first seen first, then the read-back."""
+    names: list[str] = []
+    for flow in flows.values():
+        names.extend(qid for qid in flow.question_ids if qid not in names)
+    return [*names, REVIEW]
 
 
 def build_domain(flows: dict[str, Flow]) -> dict[str, Any]:
-    """Return the domain dictionary for every flow: one form, one slot per question."""
-    slots: dict[str, Any] = {}
-    forms: dict[str, Any] = {}
-    responses: dict[str, Any] = {}
-    actions: list[str] = []
-    for flow in flows.values():
-        forms[flow.form_name] = {"required_slots": flow.question_ids}
-        actions.append(f"validate_{flow.form_name}")
-        for question in flow.questions:
-            slots[question.id] = _slot(flow.form_name, question)
-            responses[f"utter_ask_{question.id}"] = [_ask(question)]
+    """The domain dictionary: one slot per question, one form, one ask action per slot."""
+    names = slot_names(flows)
+    slots: dict[str, Any] = {name: _answer_slot(name) for name in names}
+    slots[STATE_SLOT] = {"type": "any", "influence_conversation": False, "mappings": _custom()}
+    slots[FLOW_SLOT] = {"type": "text", "influence_conversation": False, "mappings": _custom()}
     return {
         "version": "3.1",
         "intents": sorted(set(control_intents().values())),
         "slots": slots,
-        "forms": forms,
-        "responses": responses,
-        "actions": actions,
+        "forms": {FORM: {"required_slots": names}},
+        "actions": [f"validate_{FORM}", *(f"action_ask_{name}" for name in names)],
     }
 
 
@@ -49,30 +58,23 @@ def render_domain(flows: dict[str, Flow]) -> str:
     return HEADER + body
 
 
-def _slot(form_name: str, question: Question) -> dict[str, Any]:
+def _answer_slot(name: str) -> dict[str, Any]:
+    # Every message while a question is open reaches the validation action as text: it
+    # tells controls (sent as intents by the gateway) from answers itself.
     return {
         "type": "any",
         "influence_conversation": False,
         "mappings": [
             {
                 "type": "from_text",
-                # A control (sent deterministically by the gateway) is never taken as an answer.
-                "not_intent": sorted(set(control_intents().values())),
-                "conditions": [{"active_loop": form_name, "requested_slot": question.id}],
+                "conditions": [{"active_loop": FORM, "requested_slot": name}],
             }
         ],
     }
 
 
-def _ask(question: Question) -> dict[str, Any]:
-    response: dict[str, Any] = {"text": question.ask}
-    if question.options:
-        # The button payload is the label itself: it reaches the form as plain text and is
-        # parsed exactly like a typed answer, on every channel.
-        response["buttons"] = [
-            {"title": option.label, "payload": option.label} for option in question.options
-        ]
-    return response
+def _custom() -> list[dict[str, str]]:
+    return [{"type": "custom"}]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -109,7 +109,7 @@ def digits(text: str) -> str:
     """Spoken digits to a digit string: "oh seven double one" -> "0711"; "plus" -> "+"."""
     out: list[str] = []
     repeat = 1
-    for token in text.lower().replace("-", " ").split():
+    for token in text.lower().replace("-", " ").replace(",", " ").replace(".", " ").split():
         if token in _REPEAT:
             repeat = _REPEAT[token]
             continue
@@ -121,5 +121,42 @@ def digits(text: str) -> str:
             out.append(str(_UNITS[token]) * repeat)
         else:
             continue
+        repeat = 1
+    return "".join(out)
+
+
+def number_in(tokens: list[str]) -> int | None:
+    """A whole number said in words within a phrase: "I'm seventeen", "a hundred and two"."""
+    words = [
+        token for token in tokens if token not in _FILLER and token not in ("a", "years", "old")
+    ]
+    if words[:1] == ["hundred"] or words[:2] == ["one", "hundred"]:
+        rest = words[1:] if words[0] == "hundred" else words[2:]
+        low = small_number(rest) if rest else 0
+        return None if low is None else 100 + low
+    for size in (2, 1):
+        for start in range(len(words) - size + 1):
+            value = small_number(words[start : start + size])
+            if value is not None and (size == 2 or words[start] not in _ORDINALS):
+                return value
+    return None
+
+
+def letters_and_digits(text: str) -> str:
+    """A spelled-out code as a recogniser writes it: "C V one four F S" -> "CV14FS"."""
+    out: list[str] = []
+    repeat = 1
+    for token in text.lower().replace("-", " ").split():
+        if token in _REPEAT:
+            repeat = _REPEAT[token]
+            continue
+        if token.isalnum() and (len(token) == 1 or token.isdigit()):
+            out.append(token * repeat if len(token) == 1 else token)
+        elif token in _UNITS and _UNITS[token] < 10:
+            out.append(str(_UNITS[token]) * repeat)
+        elif token.isalnum() and len(token) <= 4:
+            out.append(token)  # "CV1" said as one chunk
+        else:
+            return ""
         repeat = 1
     return "".join(out)

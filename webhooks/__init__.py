@@ -50,7 +50,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         rasa=RasaClient(settings.rasa_url, settings.rasa_timeout_seconds),
         transports=build_transports(settings),
         questions=frozenset(
-            question.ask for flow in load_flows().values() for question in flow.questions
+            wording
+            for flow in load_flows().values()
+            for question in flow.questions
+            for wording in question.ask.all()
         ),
     )
     init_db(app, make_engine(settings.database_url))

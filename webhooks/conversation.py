@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from flows import detect_control
 from safety import RiskAssessment, assess_risk
-from webhooks.alerts import queue_urgent_alerts
 from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.models import Message, as_utc
-from webhooks.out_of_hours import NEW_CONVERSATION_GAP, closed_notice, pickup_note
+from webhooks.flow_endings import FlowEndings
+from webhooks.gateway_controls import GATEWAY_CONTROLS, answer_control
+from webhooks.out_of_hours import NEW_CONVERSATION_GAP, closed_notice
 from webhooks.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from webhooks.risk_model import LearnedRiskModel
 from webhooks.safety_net import answer_risk, crisis_replies
@@ -29,7 +30,6 @@ from webhooks.spool import SpooledMessage, has_spooled, ingest, spool
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)
-REFERRAL_PAYLOAD = "referral"
 
 
 @dataclass
@@ -102,6 +102,12 @@ class TurnHandler:
         if not inbound.to_rasa:
             message.status = "answered"
             return self._finish(message, [])
+        control = detect_control(inbound.text)
+        if control in GATEWAY_CONTROLS:
+            replies = answer_control(
+                self.session, control, inbound, message, self.wording, self.now, self.questions
+            )
+            return self._finish(message, opening + replies)
         replies = opening + self._ask_rasa(inbound, message)
         if assessment.concern:
             # Worrying words but no clear risk: the contacts, gently, before the question.
@@ -124,6 +130,9 @@ class TurnHandler:
             "team_id": inbound.team.id,
             "team_name": inbound.team.name,
             "channel": inbound.channel,
+            "flow_id": inbound.team.flows[0],
+            # The gateway's clock (pinned by TRIAGE_NOW): dates are checked against it.
+            "now": self.now.isoformat(),
         }
         try:
             bot_messages = self.rasa.send(
@@ -151,34 +160,13 @@ class TurnHandler:
     def _replies_for(
         self, bot_message: BotMessage, inbound: Inbound, message: Message
     ) -> list[Reply]:
-        if REFERRAL_PAYLOAD in bot_message.custom:
-            return self.commit_referral(bot_message.custom[REFERRAL_PAYLOAD], inbound, message)
+        if bot_message.custom:
+            return FlowEndings(self.session, self.wording, self.now).handle(
+                bot_message.custom, inbound, message
+            )
         if bot_message.text:
             return [Reply(bot_message.text, bot_message.buttons)]
         return []
-
-    def commit_referral(self, payload: object, inbound: Inbound, message: Message) -> list[Reply]:
-        team = inbound.team
-        if not isinstance(payload, dict):
-            log.error("referral payload was not an object; nothing stored")
-            return [Reply(self.wording.say_for(team, "referral_not_saved"))]
-        try:
-            referral = repository.create_referral(
-                self.session, message.conversation, payload, at=self.now
-            )
-            queue_urgent_alerts(self.session, referral.conversation_id, team, self.now)
-            self.session.commit()
-        except (SQLAlchemyError, KeyError, TypeError, ValueError) as error:
-            self.session.rollback()
-            log.error("referral not stored: %s", type(error).__name__)
-            return [Reply(self.wording.say_for(team, "referral_not_saved"))]
-        log.info("referral %s stored for team %s", referral.id, referral.team_id)
-        sent = Reply(
-            self.wording.say_for(team, "referral_sent", reference=referral.reference),
-            ends_conversation=True,
-        )
-        later = pickup_note(team, self.now, self.wording)
-        return [sent, later] if later else [sent]
 
 
 def rasa_text(text: str) -> str:

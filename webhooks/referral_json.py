@@ -15,10 +15,13 @@ def referral_summary(referral: Referral) -> dict[str, Any]:
         "team_id": referral.team_id,
         "channel": referral.channel,
         "status": referral.status,
+        "outcome": referral.outcome,
+        "perspective": referral.perspective,
         "urgent": referral.urgent,
         "submitted_at": as_utc(referral.submitted_at).isoformat(),
         "flow": {"id": referral.flow_id, "version": referral.flow_version},
         "fields": {answer.question_id: answer.value.get("v") for answer in referral.answers},
+        "scores": (referral.scores or {}).get("scores", []),
     }
 
 
@@ -42,7 +45,21 @@ def referral_detail(referral: Referral, risk_flags: list[RiskFlag]) -> dict[str,
             "prompt": answer.prompt,
             "value": answer.value.get("v"),
             "display": answer.display,
+            "skipped": answer.skipped,
+            "section": answer.section,
+            "answered_at": as_utc(answer.answered_at).isoformat() if answer.answered_at else None,
         }
         for answer in referral.answers
+    ]
+    detail["consents"] = [
+        {
+            "recipient": consent.recipient,
+            "given": consent.given,
+            "at": as_utc(consent.given_at).isoformat(),
+            "withdrawn_at": as_utc(consent.withdrawn_at).isoformat()
+            if consent.withdrawn_at
+            else None,
+        }
+        for consent in referral.consents
     ]
     return detail

@@ -53,10 +53,15 @@ def answer_risk(
     )
     replies = crisis_replies(assessment, team, wording)
     replies.append(Reply(wording.say("crisis_urgent_note")))
+    return replies + carry_on(previous, wording, questions)
+
+
+def carry_on(previous: Message | None, wording: Wording, questions: frozenset[str]) -> list[Reply]:
+    """After an aside, the open question again (or how to start, if nothing was asked)."""
     if previous is not None and previous.body in questions:
         # The person is mid-form: the same question is still waiting for its answer.
         labels = tuple((previous.options or {}).get("labels", ()))
-        replies.append(Reply(wording.say("carry_on", question=previous.body), labels))
-    elif previous is None:
-        replies.append(Reply(wording.say("carry_on_start")))
-    return replies
+        return [Reply(wording.say("carry_on", question=previous.body), labels)]
+    if previous is None:
+        return [Reply(wording.say("carry_on_start"))]
+    return []

@@ -55,6 +55,12 @@ REQUIRED_KEYS = (
     "crisis_urgent_note",
     "carry_on",
     "carry_on_start",
+    "referral_stopped",
+    "conversation_ended",
+    "person_in_hours",
+    "person_closed",
+    "consent_withdrawn",
+    "consent_nothing_to_withdraw",
 )
 
 

@@ -1,53 +1,81 @@
-"""Validate every form answer with the flow's own parser, so all channels agree."""
+"""The referral form's validation: every message goes through the flow engine.
+
+Rasa keeps the answers in slots and asks what this action names next (`requested_slot`);
+the engine decides what that is, parses the answer, and handles the controls the gateway
+sends as intents (skip, back, repeat, why, start again, easy read, stop).
+"""
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
-from actions.flow_lookup import all_flows
-from flows import AnswerError, Flow, parse_answer
+from actions.digressions import digression_reply, nlu_risk
+from actions.flow_lookup import answers_of, context_for, flow_for, state_of
+from flows import engine
+from flows.model import REVIEW
+from flows.navigation import perspective
+from flows.rasa_domain import FLOW_SLOT, FORM, STATE_SLOT
+from flows.state import CONTROLS
+
+# The key the gateway looks for in a custom payload when an answer shows risk.
+RISK_PAYLOAD = "risk"
 
 
-class FlowFormValidation(FormValidationAction):
-    """Validation for one flow's form; one concrete subclass per flow is made below."""
-
-    @property
-    @abstractmethod
-    def flow(self) -> Flow:
-        """The flow this form asks."""
+class ValidateReferralForm(Action):
+    """Walks the flow one message at a time."""
 
     def name(self) -> str:
-        return f"validate_{self.flow.form_name}"
+        return f"validate_{FORM}"
 
-    async def get_validation_events(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        events: list[EventType] = []
-        for slot_name, raw in tracker.slots_to_validate().items():
-            if slot_name not in self.flow.question_ids:
-                continue
-            question = self.flow.question(slot_name)
-            try:
-                answer = parse_answer(question, str(raw))
-            except AnswerError:
-                # Clear the slot so the form asks again, after the specific retry wording.
-                dispatcher.utter_message(text=question.retry)
-                events.append(SlotSet(slot_name, None))
-                continue
-            events.append(SlotSet(slot_name, answer.value))
+        flow = flow_for(tracker)
+        context = context_for(tracker)
+        asking = tracker.get_slot("requested_slot")
+        state = state_of(tracker)
+        answers = answers_of(flow, tracker)
+        latest = tracker.latest_message or {}
+        intent = (latest.get("intent") or {}).get("name")
+        if asking is None or state.outcome:
+            step = engine.start(flow, context)
+        else:
+            if asking in answers:
+                answers[asking] = None  # the slot holds the raw text just received
+            text = str(latest.get("text") or "")
+            control = intent if intent in CONTROLS else None
+            aside = None if control else digression_reply(latest, asking, flow, text, context)
+            if aside is not None:
+                dispatcher.utter_message(response=aside)
+                return [SlotSet(asking, None), SlotSet("requested_slot", asking)]
+            risk = None if control else nlu_risk(latest)
+            if risk is not None:
+                # The gateway's own detector missed it; Rasa's crisis intent is the second
+                # net. The text is still taken as an answer: re-asking would only loop.
+                dispatcher.utter_message(json_message={RISK_PAYLOAD: risk})
+            step = engine.receive(flow, answers, state, asking, text, control, context)
+        for text in step.say:
+            dispatcher.utter_message(text=text)
+        for category, question_id in step.risks:
+            found = {
+                "category": category,
+                "question_id": question_id,
+                "perspective": perspective(step.answers),
+            }
+            dispatcher.utter_message(json_message={RISK_PAYLOAD: found})
+        events: list[EventType] = [
+            SlotSet(question_id, step.answers.get(question_id))
+            for question_id in flow.question_ids
+            if step.answers.get(question_id) != tracker.get_slot(question_id)
+        ]
+        events += [
+            SlotSet(REVIEW, None),
+            SlotSet(STATE_SLOT, step.state.to_dict()),
+            SlotSet(FLOW_SLOT, flow.id),
+            SlotSet("requested_slot", step.ask),
+        ]
         return events
-
-
-def _make_validation_class(flow: Flow) -> type[FlowFormValidation]:
-    class_name = "Validate" + "".join(part.title() for part in flow.form_name.split("_"))
-    return type(class_name, (FlowFormValidation,), {"flow": flow})
-
-
-# rasa_sdk registers every concrete Action subclass it finds when the package is imported.
-FLOW_VALIDATIONS = [_make_validation_class(flow) for flow in all_flows().values()]

@@ -1,4 +1,4 @@
-"""Start each conversation with the team and channel the gateway says it is on."""
+"""Start each conversation with the team, channel and flow the gateway says it is on."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 # Only these keys are copied from the gateway's metadata into slots: nothing personal.
-_SLOTS_FROM_METADATA = {"team_name": "team_name", "channel": "channel"}
+_SLOTS_FROM_METADATA = {"team_name": "team_name", "channel": "channel", "flow_id": "flow_id"}
 
 
 class ActionSessionStart(Action):
-    """Like Rasa's own session start, plus team and channel slots from the metadata."""
+    """Like Rasa's own session start, plus slots from the gateway's metadata."""
 
     def name(self) -> str:
         return "action_session_start"

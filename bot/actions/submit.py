@@ -1,4 +1,9 @@
-"""Hand a finished referral to the gateway, which commits it before anyone is told "sent"."""
+"""Hand the end of a referral to the gateway, which commits it before anyone is told "sent".
+
+Every ending goes the same way: a finished referral, one stopped half way (kept, marked
+incomplete), or one that ended because the person is not eligible or did not agree to
+share (the gateway keeps only what the team's configuration allows).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.flow_lookup import last_flow
-from flows import Flow, display_value
+from actions.flow_lookup import answers_of, context_for, flow_for, state_of
+from flows.model import REVIEW
+from flows.rasa_domain import STATE_SLOT
+from flows.record import referral_record
 
 # The key the gateway looks for in a custom payload.
 REFERRAL_PAYLOAD = "referral"
-CONSENT_QUESTION = "consent_share"
 
 
 class ActionSubmitReferral(Action):
@@ -25,31 +31,10 @@ class ActionSubmitReferral(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        flow = last_flow(tracker)
-        if flow is None:
-            dispatcher.utter_message(response="utter_default")
-            return []
+        flow = flow_for(tracker)
+        state = state_of(tracker)
+        answers = answers_of(flow, tracker)
+        record = referral_record(flow, answers, state, context_for(tracker))
+        dispatcher.utter_message(json_message={REFERRAL_PAYLOAD: record})
         reset = [SlotSet(question_id, None) for question_id in flow.question_ids]
-        if tracker.get_slot(CONSENT_QUESTION) is False:
-            dispatcher.utter_message(response="utter_referral_not_shared")
-            return reset
-        dispatcher.utter_message(json_message={REFERRAL_PAYLOAD: referral_payload(flow, tracker)})
-        return reset
-
-
-def referral_payload(flow: Flow, tracker: Tracker) -> dict[str, Any]:
-    """Every answer with its question id, the wording asked, the label and a display form."""
-    answers = []
-    for question in flow.questions:
-        value = tracker.get_slot(question.id)
-        answers.append(
-            {
-                "question_id": question.id,
-                "label": question.label,
-                "prompt": question.ask,
-                "kind": question.kind,
-                "value": value,
-                "display": display_value(question, value),
-            }
-        )
-    return {"flow_id": flow.id, "flow_version": flow.version, "answers": answers}
+        return [*reset, SlotSet(REVIEW, None), SlotSet(STATE_SLOT, None)]

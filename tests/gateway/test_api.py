@@ -58,7 +58,11 @@ def test_it_shows_every_answer_with_its_question(client: FlaskClient, db: Sessio
         "prompt": "What is your full name?",
         "value": "Sam Jones",
         "display": "Sam Jones",
+        "skipped": False,
+        "section": None,
+        "answered_at": body["answers"][0]["answered_at"],
     }
+    assert body["answers"][0]["answered_at"].startswith(str(referral.submitted_at.year))
 
 
 def test_only_a_hash_of_the_token_is_stored(db: Session) -> None:

@@ -13,7 +13,8 @@ from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.engine import db_session
 from webhooks.db.models import Referral
-from webhooks.services import services, turn_handler
+from webhooks.flow_endings import FlowEndings
+from webhooks.services import services
 
 Commit = Callable[[dict[str, object]], list[Reply]]
 
@@ -31,17 +32,58 @@ def commit(app: Flask) -> Iterator[Commit]:
         message = repository.add_inbound(session, conversation, "yes", None)
         session.commit()
         inbound = Inbound(team=team, channel="sms", contact_key="+447911123456", text="yes")
-        yield lambda payload: turn_handler().commit_referral(payload, inbound, message)
+        endings = FlowEndings(session, services().wording, services().now())
+        yield lambda payload: endings.handle({"referral": payload}, inbound, message)
 
 
 def test_a_referral_that_cannot_be_stored_is_not_called_sent(commit: Commit, db: Session) -> None:
-    [reply] = commit({"flow_id": "self_referral", "answers": []})  # no flow_version
+    [reply] = commit({"flow_id": "south_essex", "answers": []})  # no flow_version
     assert reply.text.startswith("Sorry, something went wrong and your referral has not been sent")
     assert db.scalar(select(func.count()).select_from(Referral)) == 0
 
 
 def test_a_stored_referral_is_confirmed_with_its_reference(commit: Commit, db: Session) -> None:
-    [reply] = commit({"flow_id": "self_referral", "flow_version": 1, "answers": []})
+    [reply] = commit({"flow_id": "south_essex", "flow_version": 1, "answers": []})
     stored = db.scalars(select(Referral)).one()
     assert stored.reference in reply.text
     assert reply.text.startswith("Thank you. Your referral has been sent")
+
+
+def test_a_referral_stopped_part_way_is_kept_as_incomplete(commit: Commit, db: Session) -> None:
+    answer = {
+        "question_id": "full_name",
+        "kind": "text",
+        "label": "Full name",
+        "prompt": "What is your full name?",
+        "value": "Sam Jones",
+        "display": "Sam Jones",
+    }
+    payload = {"flow_id": "south_essex", "flow_version": 1, "answers": [answer]}
+    [reply] = commit({**payload, "outcome": "stopped", "complete": False})
+    assert "Nothing has been sent to the team" in reply.text
+    stored = db.scalars(select(Referral)).one()
+    assert (stored.status, stored.outcome) == ("incomplete", "stopped")
+    assert repository.list_referrals(db, "south-essex") == []
+    assert repository.list_referrals(db, "south-essex", status="incomplete") == [stored]
+
+
+def test_an_ineligible_ending_keeps_nothing_by_default(commit: Commit, db: Session) -> None:
+    answer = {"question_id": "in_south_essex", "kind": "yes_no", "label": "x", "prompt": "?"}
+    payload = {"flow_id": "south_essex", "flow_version": 1, "answers": [dict(answer, value=False)]}
+    [reply] = commit({**payload, "outcome": "ineligible", "complete": False})
+    assert reply.ends_conversation
+    assert db.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_consents_are_stored_each_with_its_time(commit: Commit, db: Session) -> None:
+    consents = [
+        {"recipient": "ld_team", "given": True, "at": "2026-11-24T10:00:00+00:00"},
+        {"recipient": "police", "given": False, "at": "2026-11-24T10:01:00+00:00"},
+    ]
+    commit({"flow_id": "south_essex", "flow_version": 1, "answers": [], "consents": consents})
+    stored = db.scalars(select(Referral)).one()
+    assert [(c.recipient, c.given) for c in stored.consents] == [
+        ("ld_team", True),
+        ("police", False),
+    ]
+    assert stored.consents[1].given_at.minute == 1

@@ -53,7 +53,7 @@ def test_mid_form_the_same_question_is_asked_again(post_sms: SmsPoster, db: Sess
     post_sms(sms_params("hello"))  # Rasa is down here; this opens the conversation
     conversation = db.scalars(select(Conversation)).one()
     inbound = db.scalars(select(Message).where(Message.direction == "in")).one()
-    question = load_flows()["self_referral"].question("consent_share").ask
+    question = load_flows()["south_essex"].question("consent_ld_team").ask.plain
     repository.add_outbound(db, inbound, question, ["Yes", "No"])
     db.commit()
     replies = bodies(post_sms(sms_params("I don't want to be alive")).data)

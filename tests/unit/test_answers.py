@@ -6,13 +6,14 @@ from datetime import date
 
 import pytest
 
-from flows import AnswerError, Question, display_value, parse_answer
+from flows import AnswerError, Option, Question, Wording, display_value, parse_answer
 
 TODAY = date(2026, 11, 22)
-DATE = Question(id="dob", kind="date", label="Date of birth", ask="?", retry="!")
-PHONE = Question(id="phone", kind="uk_phone", label="Phone", ask="?", retry="!")
-YES_NO = Question(id="consent", kind="yes_no", label="Consent", ask="?", retry="!")
-NAME = Question(id="name", kind="text", label="Name", ask="?", retry="!", max_length=20)
+ASK, RETRY = Wording("?"), Wording("!")
+DATE = Question(id="dob", kind="date", label="Date of birth", ask=ASK, retry=RETRY)
+PHONE = Question(id="phone", kind="uk_phone", label="Phone", ask=ASK, retry=RETRY)
+YES_NO = Question(id="consent", kind="yes_no", label="Consent", ask=ASK, retry=RETRY)
+NAME = Question(id="name", kind="text", label="Name", ask=ASK, retry=RETRY, max_length=20)
 
 
 @pytest.mark.parametrize(
@@ -156,4 +157,312 @@ def test_it_reads_spoken_years(text: str, expected: str) -> None:
     ],
 )
 def test_it_reads_a_spoken_phone_number(text: str) -> None:
+    assert parse_answer(PHONE, text).value == "+447911123456"
+
+
+# --- every answer kind, at least 15 real-world variants each (typed, keyed and spoken) ---
+
+NUMBER = Question(
+    id="age", kind="number", label="Age", ask=ASK, retry=RETRY, minimum=0, maximum=120
+)
+POSTCODE = Question(id="postcode", kind="postcode", label="Postcode", ask=ASK, retry=RETRY)
+COURT_DATE = Question(
+    id="next_date", kind="date", label="Court date", ask=ASK, retry=RETRY, tense="future"
+)
+SINGLE = Question(
+    id="status",
+    kind="single",
+    label="Status",
+    ask="?",
+    retry="!",
+    options=(
+        Option("in_custody", "In police custody now", ("custody", "in the cells", "arrested")),
+        Option("bail", "On bail", ("bailed", "police bail")),
+        Option("remand", "On remand", ("remanded",)),
+        Option("not_sure", "Not sure", ("dont know", "don't know", "no idea")),
+    ),
+)
+MULTI = Question(
+    id="links",
+    kind="multi",
+    label="Links",
+    ask="?",
+    retry="!",
+    options=(
+        Option("gp", "A GP", ("gp", "doctor")),
+        Option("probation", "Probation", ("probation officer",)),
+        Option("drug_alcohol", "A drug and alcohol worker", ("drug worker", "drug and alcohol")),
+        Option("mental_health_team", "A community mental health team", ("cmht",)),
+        Option("none", "None of these", ("none", "nothing"), exclusive=True),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yes",
+        "Yes",
+        "YES",
+        "y",
+        "yeah",
+        "yep",
+        "yup",
+        "ok",
+        "sure",
+        "I agree",
+        "1",
+        "one",
+        "yes please",
+        "yes I do",
+        "yeah that's fine",
+        "Yes.",
+        "aye",
+        "of course",
+    ],
+)
+def test_it_reads_yes_in_many_ways(text: str) -> None:
+    assert parse_answer(YES_NO, text).value is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no",
+        "No",
+        "NO",
+        "n",
+        "nope",
+        "nah",
+        "no thanks",
+        "no thank you",
+        "2",
+        "two",
+        "I do not",
+        "i dont",
+        "no not really",
+        "never",
+        "not really",
+        "No.",
+    ],
+)
+def test_it_reads_no_in_many_ways(text: str) -> None:
+    assert parse_answer(YES_NO, text).value is False
+
+
+@pytest.mark.parametrize("text", ["maybe", "not sure", "yes and no", "dunno", "3", "yes but no"])
+def test_it_does_not_guess_yes_or_no(text: str) -> None:
+    with pytest.raises(AnswerError):
+        parse_answer(YES_NO, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("17", 17),
+        ("I'm 17", 17),
+        ("17 years old", 17),
+        ("seventeen", 17),
+        ("i'm seventeen", 17),
+        ("twenty five", 25),
+        ("twenty-five", 25),
+        ("25yrs", 25),
+        ("age 40", 40),
+        ("forty", 40),
+        ("0", 0),
+        ("one hundred and two", 102),
+        ("a hundred", 100),
+        (" 63 ", 63),
+        ("about 30", 30),
+    ],
+)
+def test_it_reads_a_number_written_or_spoken(text: str, expected: int) -> None:
+    assert parse_answer(NUMBER, text).value == expected
+
+
+@pytest.mark.parametrize("text", ["old", "130", "12 or 13", "-"])
+def test_it_refuses_what_is_not_a_number_in_range(text: str) -> None:
+    with pytest.raises(AnswerError):
+        parse_answer(NUMBER, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CV1 4FS", "CV1 4FS"),
+        ("cv1 4fs", "CV1 4FS"),
+        ("CV14FS", "CV1 4FS"),
+        ("cv14fs", "CV1 4FS"),
+        (" CV1  4FS ", "CV1 4FS"),
+        ("SS1 2AA", "SS1 2AA"),
+        ("ss12aa", "SS1 2AA"),
+        ("SW1A 1AA", "SW1A 1AA"),
+        ("sw1a1aa", "SW1A 1AA"),
+        ("E1 6AN", "E1 6AN"),
+        ("e16an", "E1 6AN"),
+        ("RM17 6SL", "RM17 6SL"),
+        ("C V one four F S", "CV1 4FS"),
+        ("s s one two a a", "SS1 2AA"),
+        ("CV1 four F S", "CV1 4FS"),
+        ("e one six a n", "E1 6AN"),
+    ],
+)
+def test_it_reads_a_postcode_typed_or_spelled_out(text: str, expected: str) -> None:
+    assert parse_answer(POSTCODE, text).value == expected
+
+
+@pytest.mark.parametrize("text", ["Coventry", "12345", "CV1", "no fixed abode", "C V"])
+def test_it_refuses_what_is_not_a_postcode(text: str) -> None:
+    with pytest.raises(AnswerError):
+        parse_answer(POSTCODE, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12/03/2027", "2027-03-12"),
+        ("12/3/27", "2027-03-12"),
+        ("12-03-2027", "2027-03-12"),
+        ("12032027", "2027-03-12"),
+        ("12th March 2027", "2027-03-12"),
+        ("12 march", "2027-03-12"),
+        ("12/3", "2027-03-12"),
+        ("March 12th", "2027-03-12"),
+        ("the twelfth of March", "2027-03-12"),
+        ("twelfth of march twenty twenty seven", "2027-03-12"),
+        ("tomorrow", "2026-11-23"),
+        ("today", "2026-11-22"),
+        ("monday", "2026-11-23"),
+        ("next Friday", "2026-11-27"),
+        ("on wednesday", "2026-11-25"),
+        ("30th November", "2026-11-30"),
+    ],
+)
+def test_it_reads_a_coming_court_date(text: str, expected: str) -> None:
+    assert parse_answer(COURT_DATE, text, today=TODAY).value == expected
+
+
+@pytest.mark.parametrize("text", ["1/1/2020", "yesterday", "31/02/2027", "1/1/2035", "soon"])
+def test_it_refuses_a_court_date_that_is_not_coming(text: str) -> None:
+    with pytest.raises(AnswerError):
+        parse_answer(COURT_DATE, text, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", "in_custody"),
+        ("2", "bail"),
+        ("two", "bail"),
+        ("option 3", "remand"),
+        ("On bail", "bail"),
+        ("on bail", "bail"),
+        ("bail", "bail"),
+        ("bailed", "bail"),
+        ("I'm on police bail", "bail"),
+        ("remanded", "remand"),
+        ("in the cells", "in_custody"),
+        ("I've been arrested", "in_custody"),
+        ("dont know", "not_sure"),
+        ("no idea", "not_sure"),
+        ("remnad", "remand"),
+        ("Not sure.", "not_sure"),
+    ],
+)
+def test_it_picks_one_option_by_number_word_or_near_spelling(text: str, expected: str) -> None:
+    assert parse_answer(SINGLE, text).value == expected
+
+
+@pytest.mark.parametrize("text", ["5", "0", "banana", "bail or remand"])
+def test_it_refuses_what_is_not_one_option(text: str) -> None:
+    with pytest.raises(AnswerError):
+        parse_answer(SINGLE, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", ["gp"]),
+        ("1, 2", ["gp", "probation"]),
+        ("1,2", ["gp", "probation"]),
+        ("1 and 2", ["gp", "probation"]),
+        ("1 2 4", ["gp", "probation", "mental_health_team"]),
+        ("124", ["gp", "probation", "mental_health_team"]),
+        ("2 & 3", ["probation", "drug_alcohol"]),
+        ("GP", ["gp"]),
+        ("gp and probation", ["gp", "probation"]),
+        ("my GP and my probation officer", ["gp", "probation"]),
+        ("drug and alcohol", ["drug_alcohol"]),
+        ("a drug worker and the cmht", ["drug_alcohol", "mental_health_team"]),
+        ("none", ["none"]),
+        ("None of these", ["none"]),
+        ("5", ["none"]),
+        ("doctor, probation", ["gp", "probation"]),
+    ],
+)
+def test_it_picks_several_options(text: str, expected: list[str]) -> None:
+    assert parse_answer(MULTI, text).value == expected
+
+
+@pytest.mark.parametrize("text", ["1 and none", "9", "gp and my cat", "nobody knows"])
+def test_it_refuses_choices_it_cannot_read_or_that_contradict(text: str) -> None:
+    with pytest.raises(AnswerError):
+        parse_answer(MULTI, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sam Jones",
+        "sam jones",
+        "SAM JONES",
+        "Siobhán O'Neill",
+        "Mohammed Al-Rashid",
+        "Nguyễn Văn An",
+        "Lee Stopped",
+        "Dr. Ada Lovelace",
+        "Jo",
+        "Mary-Jane Watson-Smith",
+        "Zoë Brown",
+        "Kai",
+        "Anna Maria de la Cruz",
+        "O'Brien",
+        "Li Wei",
+    ],
+)
+def test_it_keeps_free_text_as_written(text: str) -> None:
+    full_name = Question(id="name", kind="text", label="Name", ask=ASK, retry=RETRY)
+    assert parse_answer(full_name, text).value == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3rd of April 1991",
+        "third april 1991",
+        "the third of april nineteen ninety one",
+        "april the third nineteen ninety one",
+        "03 04 1991",
+        "3.4.91",
+        "03/04/91",
+        "3-4-1991",
+    ],
+)
+def test_more_ways_to_give_a_date_of_birth(text: str) -> None:
+    assert parse_answer(DATE, text, today=TODAY).value == "1991-04-03"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "07911 123 456",
+        "07911-123456",
+        "+44 (0) 7911 123456",
+        "0 7 9 1 1 1 2 3 4 5 6",
+        "zero seven nine one one one two three four five six",
+        "oh seven nine one one, one two three, four five six",
+        "447911123456",
+    ],
+)
+def test_more_ways_to_give_a_mobile_number(text: str) -> None:
     assert parse_answer(PHONE, text).value == "+447911123456"

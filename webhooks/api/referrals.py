@@ -30,8 +30,11 @@ def require_bearer_token() -> ResponseReturnValue | None:
 
 @bp.get("/referrals")
 def list_referrals() -> ResponseReturnValue:
-    """The team's referrals, urgent first."""
-    referrals = repository.list_referrals(db_session(), g.api_team_id)
+    """The team's referrals, urgent first; `?status=incomplete` for those stopped part way."""
+    status = request.args.get("status") or None
+    if status not in (None, "new", "incomplete"):
+        return jsonify(error="status must be new or incomplete"), 400
+    referrals = repository.list_referrals(db_session(), g.api_team_id, status=status)
     return jsonify(referrals=[referral_summary(referral) for referral in referrals])
 
 

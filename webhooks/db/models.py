@@ -43,6 +43,8 @@ class Conversation(Base):
     # A call that ended before the referral was sent, and what the person asked for.
     interrupted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     callback_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How the flow ended without a referral: "ineligible" or "declined" (nothing kept).
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id"
@@ -83,7 +85,14 @@ class Referral(Base):
     channel: Mapped[str] = mapped_column(String(16))
     flow_id: Mapped[str] = mapped_column(String(64))
     flow_version: Mapped[int]
+    # "new" in the queue; "incomplete" when the person stopped or the call dropped.
     status: Mapped[str] = mapped_column(String(16), default="new")
+    # How the conversation ended: "complete", or "stopped" part way.
+    outcome: Mapped[str] = mapped_column(String(16), default="complete", server_default="complete")
+    # "self" or "other": whether the answers are the person's own words.
+    perspective: Mapped[str | None] = mapped_column(String(8), default=None)
+    # Totals of scored instruments (PHQ-9, GAD-7) with their bands.
+    scores: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     urgent: Mapped[bool] = mapped_column(default=False)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Set when a practitioner acknowledges it; stops urgent alerts being repeated.
@@ -92,6 +101,7 @@ class Referral(Base):
     answers: Mapped[list[ReferralAnswer]] = relationship(
         back_populates="referral", order_by="ReferralAnswer.position", cascade="all"
     )
+    consents: Mapped[list[Consent]] = relationship(order_by="Consent.id", cascade="all")
     conversation: Mapped[Conversation] = relationship()
 
 
@@ -110,8 +120,26 @@ class ReferralAnswer(Base):
     # {"v": value} so that booleans, strings and nulls keep their type in JSON.
     value: Mapped[dict[str, Any]]
     display: Mapped[str] = mapped_column(Text)
+    skipped: Mapped[bool] = mapped_column(default=False, server_default=false())
+    section: Mapped[str | None] = mapped_column(String(64), default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
     referral: Mapped[Referral] = relationship(back_populates="answers")
+
+
+class Consent(Base):
+    """Agreement to share a referral with one recipient, stamped when given, and when
+    withdrawn ("withdraw consent" by text, voice or web chat)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    # ld_team, health_social_care, police, courts, probation
+    recipient: Mapped[str] = mapped_column(String(32))
+    given: Mapped[bool]
+    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class RiskFlag(Base):

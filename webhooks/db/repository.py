@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webhooks.db.models import (
     ApiToken,
+    Consent,
     Conversation,
     Message,
     OptOut,
@@ -161,15 +162,21 @@ def create_referral(
     payload: dict[str, Any],
     at: datetime | None = None,
 ) -> Referral:
-    """Store a finished referral with every answer, ready for the queue."""
+    """Store a referral with every answer: finished (in the queue) or stopped (incomplete)."""
+    moment = at or utcnow()
+    complete = payload.get("complete", True) is not False
     referral = Referral(
-        submitted_at=at or utcnow(),
+        submitted_at=moment,
         reference=new_reference(),
         conversation_id=conversation.id,
         team_id=conversation.team_id,
         channel=conversation.channel,
         flow_id=str(payload["flow_id"]),
         flow_version=int(payload["flow_version"]),
+        status="new" if complete else "incomplete",
+        outcome=str(payload.get("outcome") or ("complete" if complete else "stopped")),
+        perspective=payload.get("perspective"),
+        scores={"scores": list(payload["scores"])} if payload.get("scores") else None,
         # Risk shown at any point of the conversation makes the referral urgent.
         urgent=has_risk_flags(session, conversation.id),
     )
@@ -183,11 +190,52 @@ def create_referral(
                 prompt=str(answer["prompt"]),
                 value={"v": answer.get("value")},
                 display=str(answer.get("display") or ""),
+                skipped=bool(answer.get("skipped")),
+                section=answer.get("section") or None,
+                answered_at=_moment(answer.get("answered_at")) or moment,
+            )
+        )
+    for consent in payload.get("consents") or []:
+        referral.consents.append(
+            Consent(
+                recipient=str(consent["recipient"]),
+                given=bool(consent["given"]),
+                given_at=_moment(consent.get("at")) or moment,
             )
         )
     session.add(referral)
     session.flush()
     return referral
+
+
+def _moment(value: object) -> datetime | None:
+    """An ISO-8601 time from the action server, or None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def withdraw_consents(session: Session, team_id: str, keys: Sequence[str], at: datetime) -> int:
+    """Withdraw every consent still given on referrals made from these contact keys or
+    phone numbers (a text can withdraw what a call gave); return how many."""
+    consents = session.scalars(
+        select(Consent)
+        .join(Referral, Consent.referral_id == Referral.id)
+        .join(Conversation, Referral.conversation_id == Conversation.id)
+        .where(
+            Conversation.team_id == team_id,
+            Conversation.contact_key.in_(keys) | Conversation.phone.in_(keys),
+            Consent.given.is_(True),
+            Consent.withdrawn_at.is_(None),
+        )
+    ).all()
+    for consent in consents:
+        consent.withdrawn_at = at
+    session.flush()
+    return len(consents)
 
 
 def add_risk_flags(
@@ -252,11 +300,20 @@ def new_reference() -> str:
     return "LD-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
 
 
-def list_referrals(session: Session, team_id: str | None, limit: int = 200) -> list[Referral]:
-    """Referrals for one team (or all), urgent first, then oldest first."""
+def list_referrals(
+    session: Session, team_id: str | None, limit: int = 200, status: str | None = None
+) -> list[Referral]:
+    """Referrals for one team (or all), urgent first, then oldest first.
+
+    Without a status, the queue: every referral except those stopped part way.
+    """
     query = select(Referral).options(selectinload(Referral.answers))
     if team_id is not None:
         query = query.where(Referral.team_id == team_id)
+    if status is None:
+        query = query.where(Referral.status != "incomplete")
+    else:
+        query = query.where(Referral.status == status)
     query = query.order_by(Referral.urgent.desc(), Referral.submitted_at, Referral.id).limit(limit)
     return list(session.scalars(query))
 

@@ -1,0 +1,114 @@
+"""What the gateway does with what the flow hands back in Rasa's reply.
+
+A referral payload is committed before the person hears "sent": finished ones go to the
+queue; one stopped part way is kept, marked incomplete; one that ended because the person
+is not eligible, or did not agree to share, keeps nothing beyond what the team allows.
+A risk payload (a "yes" to a risk question, PHQ-9 item 9, or Rasa's crisis intents) is
+treated like the safety net's own finding: flagged, urgent, and the crisis contacts given.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from webhooks.alerts import queue_urgent_alerts
+from webhooks.conversation_types import Inbound, Reply
+from webhooks.db import repository
+from webhooks.db.models import Message
+from webhooks.out_of_hours import pickup_note
+from webhooks.wording import Wording
+
+log = logging.getLogger(__name__)
+REFERRAL_PAYLOAD = "referral"
+RISK_PAYLOAD = "risk"
+_ENDED_WITHOUT_REFERRAL = ("ineligible", "declined")
+
+
+@dataclass
+class FlowEndings:
+    """Commits referrals and acts on risk found by the flow, within one turn."""
+
+    session: Session
+    wording: Wording
+    now: datetime
+
+    def handle(self, custom: dict[str, Any], inbound: Inbound, message: Message) -> list[Reply]:
+        """The replies for one custom payload; empty when it is not one of ours."""
+        if REFERRAL_PAYLOAD in custom:
+            return self.commit_referral(custom[REFERRAL_PAYLOAD], inbound, message)
+        if RISK_PAYLOAD in custom and isinstance(custom[RISK_PAYLOAD], dict):
+            return self.flag_risk(custom[RISK_PAYLOAD], inbound, message)
+        return []
+
+    def commit_referral(self, payload: object, inbound: Inbound, message: Message) -> list[Reply]:
+        """Store the referral (or not), then say what happened, in that order."""
+        team = inbound.team
+        if not isinstance(payload, dict):
+            log.error("referral payload was not an object; nothing stored")
+            return [Reply(self.wording.say_for(team, "referral_not_saved"))]
+        outcome = str(payload.get("outcome") or "complete")
+        if outcome in _ENDED_WITHOUT_REFERRAL:
+            return self._ended_without_referral(payload, outcome, inbound, message)
+        if outcome != "complete" and not payload.get("answers"):
+            return [Reply(self.wording.say("referral_stopped"), ends_conversation=True)]
+        try:
+            referral = repository.create_referral(
+                self.session, message.conversation, payload, at=self.now
+            )
+            queue_urgent_alerts(self.session, referral.conversation_id, team, self.now)
+            self.session.commit()
+        except (SQLAlchemyError, KeyError, TypeError, ValueError) as error:
+            self.session.rollback()
+            log.error("referral not stored: %s", type(error).__name__)
+            return [Reply(self.wording.say_for(team, "referral_not_saved"))]
+        log.info("referral %s stored for team %s (%s)", referral.id, referral.team_id, outcome)
+        if referral.status == "incomplete":
+            return [Reply(self.wording.say("referral_stopped"), ends_conversation=True)]
+        sent = Reply(
+            self.wording.say_for(team, "referral_sent", reference=referral.reference),
+            ends_conversation=True,
+        )
+        later = pickup_note(team, self.now, self.wording)
+        return [sent, later] if later else [sent]
+
+    def _ended_without_referral(
+        self, payload: dict[str, Any], outcome: str, inbound: Inbound, message: Message
+    ) -> list[Reply]:
+        """Only the answers the team's configuration names are kept, as an ended record."""
+        keep = set(inbound.team.eligibility.get("keep_when_ineligible") or [])
+        message.conversation.outcome = outcome
+        kept = [answer for answer in payload.get("answers") or [] if answer["question_id"] in keep]
+        if kept and outcome == "ineligible":
+            record = dict(payload, answers=kept, consents=[], complete=False)
+            referral = repository.create_referral(
+                self.session, message.conversation, record, at=self.now
+            )
+            referral.status = "ineligible"
+        log.info("conversation %s ended: %s", message.conversation_id, outcome)
+        return [Reply(self.wording.say("conversation_ended"), ends_conversation=True)]
+
+    def flag_risk(self, found: dict[str, Any], inbound: Inbound, message: Message) -> list[Reply]:
+        """Record risk the flow found; the person hears the contacts if it is about them."""
+        category = str(found.get("category") or "")
+        if category not in ("self", "others", "from_others"):
+            return []
+        source = str(found.get("question_id") or found.get("source") or "flow")
+        repository.add_risk_flags(
+            self.session, message, [category], [f"flow:{source}"], at=self.now
+        )
+        queue_urgent_alerts(self.session, message.conversation_id, inbound.team, self.now)
+        log.warning(
+            "risk found by the flow (%s) in conversation %s", category, message.conversation_id
+        )
+        # A professional answering about someone else needs no Samaritans number; the
+        # referral is urgent either way.
+        if found.get("perspective") == "other":
+            return [Reply(self.wording.say("crisis_urgent_note"))]
+        contacts = Reply(self.wording.say_for(inbound.team, f"crisis_{category}"), crisis=True)
+        return [contacts, Reply(self.wording.say("crisis_urgent_note"))]
