@@ -4,7 +4,7 @@ VENV := .venv/bin
 RASA := cd bot && RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 \
 	SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONWARNINGS=ignore ../.venv-rasa/bin/rasa
 
-.PHONY: setup run test lint check-domain domain rasa-validate rasa-stories pytest eval-risk
+.PHONY: setup run test lint check-domain domain rasa-validate rasa-stories pytest eval eval-risk
 
 setup:
 	@$(PYTHON) scripts/setup.py
@@ -35,6 +35,14 @@ rasa-stories:
 
 pytest:
 	$(VENV)/pytest
+
+# Intent macro-F1 from 5-fold cross-validation of the NLU data, and the test stories passed.
+eval: setup
+	$(RASA) test nlu --nlu ../nlu --config config.yml --cross-validation --folds 5 \
+		--out ../var/eval/nlu
+	-$(RASA) test core --model ../var/models/triage.tar.gz --stories ../tests/rasa \
+		--out ../var/eval/core
+	$(VENV)/python scripts/eval_report.py var/eval/nlu var/eval/core tests/rasa/test_conversations.yml
 
 # Recall, false alarms and speed of the safety net's risk detector on the labelled sets.
 eval-risk: setup

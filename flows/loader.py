@@ -305,7 +305,10 @@ def _check_flow(flow: Flow, where: str) -> None:
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise FlowError(f"{path.name}: not valid YAML: {error}") from error
     if not isinstance(raw, dict):
         raise FlowError(f"{path.name}: expected a mapping at the top level")
     return raw

@@ -21,6 +21,7 @@ import yaml
 from flows.controls import control_intents
 from flows.loader import load_flows
 from flows.model import REVIEW, Flow
+from flows.state import CONTROLS
 
 GENERATED_DOMAIN = Path(__file__).resolve().parents[1] / "bot" / "domain" / "flows.yml"
 HEADER = "# Generated from flows/ by `python -m flows.rasa_domain`. Do not edit.\n"
@@ -45,7 +46,7 @@ def build_domain(flows: dict[str, Flow]) -> dict[str, Any]:
     slots[FLOW_SLOT] = {"type": "text", "influence_conversation": False, "mappings": _custom()}
     return {
         "version": "3.1",
-        "intents": sorted(set(control_intents().values())),
+        "intents": sorted(set(control_intents().values()) | set(CONTROLS)),
         "slots": slots,
         "forms": {FORM: {"required_slots": names}},
         "actions": [f"validate_{FORM}", *(f"action_ask_{name}" for name in names)],

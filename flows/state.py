@@ -17,9 +17,13 @@ STOP, SKIP, BACK, REPEAT, WHY, RESTART, EASY = (
     "control_restart",
     "control_easy",
 )
-CONTROLS = (STOP, SKIP, BACK, REPEAT, WHY, RESTART, EASY)
+# Sent by the gateway, never typed: a call dropped, so keep what was answered so far
+# without ending the form (the caller may ring back and carry on).
+SNAPSHOT = "control_snapshot"
+CONTROLS = (STOP, SKIP, BACK, REPEAT, WHY, RESTART, EASY, SNAPSHOT)
 # How a conversation with a flow can end.
 COMPLETE, STOPPED, INELIGIBLE, DECLINED = "complete", "stopped", "ineligible", "declined"
+DROPPED = "dropped"
 
 
 @dataclass(frozen=True)

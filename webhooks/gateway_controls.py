@@ -47,9 +47,10 @@ def answer_control(
                 Reply(wording.say_for(team, "person_in_hours", phone=_national(team.duty.phone)))
             ]
         else:
-            replies = [Reply(wording.say_for(team, "person_closed"))]
+            replies = [Reply(wording.say_for(team, "person_call_back"))]
     message.status = "answered"
-    return replies + carry_on(previous, wording, questions)
+    # Mid-referral, the open question again; otherwise nothing more to say.
+    return replies + (carry_on(previous, wording, questions) if previous is not None else [])
 
 
 def _national(number: str) -> str:

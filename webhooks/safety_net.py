@@ -58,7 +58,8 @@ def answer_risk(
 
 def carry_on(previous: Message | None, wording: Wording, questions: frozenset[str]) -> list[Reply]:
     """After an aside, the open question again (or how to start, if nothing was asked)."""
-    if previous is not None and previous.body in questions:
+    # A flow question, or anything offered with choices (the read-back), is still open.
+    if previous is not None and (previous.body in questions or previous.options):
         # The person is mid-form: the same question is still waiting for its answer.
         labels = tuple((previous.options or {}).get("labels", ()))
         return [Reply(wording.say("carry_on", question=previous.body), labels)]

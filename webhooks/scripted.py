@@ -19,6 +19,7 @@ from flows.phrases import phrases
 
 DEMO_ANSWERS = Path(__file__).resolve().parents[1] / "data" / "demo" / "answers.yml"
 SKIP = "/skip"
+CARRY_ON = "When you are ready, we can carry on. "
 
 
 class UnknownQuestion(LookupError):
@@ -43,6 +44,8 @@ class Respondent:
 
     def question_in(self, message: str) -> str:
         """The question id (or REVIEW) a bot message asks."""
+        # After an aside (crisis contacts, a person asked for) the question comes again.
+        message = message.removeprefix(CARRY_ON)
         found = [
             (len(wording), question.id)
             for question in self.flow.questions

@@ -58,7 +58,7 @@ REQUIRED_KEYS = (
     "referral_stopped",
     "conversation_ended",
     "person_in_hours",
-    "person_closed",
+    "person_call_back",
     "consent_withdrawn",
     "consent_nothing_to_withdraw",
 )

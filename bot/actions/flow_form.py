@@ -7,6 +7,7 @@ sends as intents (skip, back, repeat, why, start again, easy read, stop).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,14 +16,21 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.digressions import digression_reply, nlu_risk
 from actions.flow_lookup import answers_of, context_for, flow_for, state_of
+from actions.submit import REFERRAL_PAYLOAD
 from flows import engine
 from flows.model import REVIEW
 from flows.navigation import perspective
 from flows.rasa_domain import FLOW_SLOT, FORM, STATE_SLOT
-from flows.state import CONTROLS
+from flows.record import referral_record
+from flows.state import CONTROLS, DROPPED, SNAPSHOT
 
 # The key the gateway looks for in a custom payload when an answer shows risk.
 RISK_PAYLOAD = "risk"
+
+
+def answers_before(answers: dict[str, Any], asking: str | None) -> dict[str, Any]:
+    """The answers without the open question's slot, which holds the raw text just sent."""
+    return {k: (None if k == asking else v) for k, v in answers.items()}
 
 
 class ValidateReferralForm(Action):
@@ -41,6 +49,13 @@ class ValidateReferralForm(Action):
         answers = answers_of(flow, tracker)
         latest = tracker.latest_message or {}
         intent = (latest.get("intent") or {}).get("name")
+        if intent == SNAPSHOT:
+            # The call dropped: hand over what is answered, and keep the form where it was.
+            partial = replace(state, outcome=DROPPED, ended_at_question=str(asking or ""))
+            record = referral_record(flow, answers_before(answers, asking), partial, context)
+            dispatcher.utter_message(json_message={REFERRAL_PAYLOAD: record})
+            keep = [SlotSet(asking, None)] if asking else []
+            return [*keep, SlotSet("requested_slot", asking)]
         if asking is None or state.outcome:
             step = engine.start(flow, context)
         else:

@@ -13,7 +13,7 @@ from webhooks.db import repository
 from webhooks.db.models import ApiToken, utcnow
 
 PAYLOAD = {
-    "flow_id": "self_referral",
+    "flow_id": "south_essex",
     "flow_version": 1,
     "answers": [
         {

@@ -45,7 +45,7 @@ def test_upgrading_a_database_with_referrals_keeps_them(empty_url: str) -> None:
             text(
                 "INSERT INTO referrals (reference, conversation_id, team_id, channel, flow_id,"
                 " flow_version, status, urgent, submitted_at) VALUES ('LD-AAAAAA', 'c1',"
-                " 'south-essex', 'sms', 'self_referral', 1, 'new', false, CURRENT_TIMESTAMP)"
+                " 'south-essex', 'sms', 'south_essex', 1, 'new', false, CURRENT_TIMESTAMP)"
             )
         )
     upgrade(engine)

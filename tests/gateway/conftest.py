@@ -79,7 +79,7 @@ def make_referral(session: Session, team_id: str, name: str = "Sam Jones") -> Re
         session,
         conversation,
         {
-            "flow_id": "self_referral",
+            "flow_id": "south_essex",
             "flow_version": 1,
             "answers": [
                 {
@@ -91,13 +91,17 @@ def make_referral(session: Session, team_id: str, name: str = "Sam Jones") -> Re
                     "display": name,
                 },
                 {
-                    "question_id": "consent_share",
+                    "question_id": "consent_ld_team",
                     "kind": "yes_no",
                     "label": "Consent",
                     "prompt": "Do you agree?",
                     "value": True,
                     "display": "Yes",
                 },
+            ],
+            "consents": [
+                {"recipient": "ld_team", "given": True, "at": "2026-11-24T09:00:00+00:00"},
+                {"recipient": "police", "given": False, "at": "2026-11-24T09:00:00+00:00"},
             ],
         },
     )

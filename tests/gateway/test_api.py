@@ -35,7 +35,7 @@ def test_it_lists_only_the_tokens_team(client: FlaskClient, db: Session) -> None
     assert response.json is not None
     [listed] = response.json["referrals"]
     assert listed["reference"] == mine.reference
-    assert listed["fields"] == {"full_name": "Sam Jones", "consent_share": True}
+    assert listed["fields"] == {"full_name": "Sam Jones", "consent_ld_team": True}
 
 
 def test_another_teams_referral_is_not_found(client: FlaskClient, db: Session) -> None:

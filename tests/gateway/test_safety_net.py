@@ -81,7 +81,7 @@ def test_a_referral_made_after_risk_is_urgent(db: Session) -> None:
     referral = make_referral(db, "south-essex")
     assert not referral.urgent  # another conversation
     later = repository.create_referral(
-        db, conversation, {"flow_id": "self_referral", "flow_version": 1, "answers": []}
+        db, conversation, {"flow_id": "south_essex", "flow_version": 1, "answers": []}
     )
     assert later.urgent
 

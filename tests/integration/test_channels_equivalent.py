@@ -1,37 +1,57 @@
-"""One referral, five ways in: the stored referrals are the same whatever the channel."""
+"""One referral, six ways in: the stored referrals are the same whatever the channel."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import requests
+
+from flows import load_flows
 from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
-from tests.integration.test_referral_slice import by_name
+from tests.integration.voice_scripts import SPOKEN, keyable, keyed_where_possible, spoken_only
+from tests.integration.walking import answer_until, stored_fields
+from tests.support.expected import expected_fields
+from webhooks.scripted import Respondent, demo_answers
 from webhooks.simulator import ChatSimulator, SmsSimulator, VoiceSimulator
 
-TEAM, NUMBER = "together-london", "+442079460100"
+TEAM, NUMBER, FLOW = "together-london", "+442079460100", "together_london"
 NAME = "Same Everywhere"
 
 
+def referrals_named(stack: RunningStack) -> list[dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {stack.api_token(TEAM)}"}
+    listed = requests.get(f"{stack.url}/api/referrals", headers=headers, timeout=10).json()
+    return [
+        requests.get(f"{stack.url}/api/referrals/{r['id']}", headers=headers, timeout=10).json()
+        for r in listed["referrals"]
+        if r["fields"].get("full_name") == NAME
+    ]
+
+
 def test_the_same_referral_is_stored_alike_on_every_channel(stack: RunningStack) -> None:
+    flow = load_flows()[FLOW]
+    typed = {**demo_answers("self"), "full_name": NAME}
     for whatsapp, sender in ((False, "+447911100031"), (True, "+447911100032")):
         text = SmsSimulator(stack.url, TWILIO_AUTH_TOKEN, sender, NUMBER, whatsapp=whatsapp)
-        for answer in ("hello", NAME, "21/06/2001", "07911 100030", "yes"):
-            text.send(answer)
+        answer_until(text.send, Respondent(flow, typed), text.send("hello"))
     chat = ChatSimulator(stack.url, TEAM)
-    for answer in ("hello", NAME, "21st June 2001", "+44 7911 100030", "Yes"):
-        chat.send(answer)
-    spoken = VoiceSimulator(stack.url, TWILIO_AUTH_TOKEN, "+447911100033", NUMBER)
-    spoken.call()
-    spoken.say(NAME)
-    spoken.say("twenty first of June two thousand and one")
-    spoken.say("oh seven nine one one one double oh oh three oh")
-    spoken.say("yes")
-    keyed = VoiceSimulator(stack.url, TWILIO_AUTH_TOKEN, "+447911100034", NUMBER)
-    keyed.call()
-    keyed.say(NAME)  # a name cannot be keyed
-    for keys in ("21062001", "07911100030", "1"):
-        keyed.press(keys)
 
-    referrals = by_name(stack, TEAM, NAME)
+    def chat_send(text: str) -> list[str]:
+        return [reply.text for reply in chat.send(text)]
+
+    answer_until(chat_send, Respondent(flow, typed), chat_send("hello"))
+    voice_ways = [
+        ("+447911100033", spoken_only, {**typed, **SPOKEN}),
+        ("+447911100034", keyed_where_possible, keyable(typed)),
+    ]
+    for caller, way, answers in voice_ways:
+        phone = VoiceSimulator(stack.url, TWILIO_AUTH_TOKEN, caller, NUMBER)
+        asked, last = answer_until(way(phone), Respondent(flow, answers), phone.call())
+        assert "Your referral has been sent" in " ".join(last), asked[-3:]
+        assert phone.ended
+
+    referrals = referrals_named(stack)
     assert sorted(r["channel"] for r in referrals) == [
         "sms",
         "voice",
@@ -39,10 +59,6 @@ def test_the_same_referral_is_stored_alike_on_every_channel(stack: RunningStack)
         "webchat",
         "whatsapp",
     ]
-    assert all(r["fields"] == referrals[0]["fields"] for r in referrals)
-    assert referrals[0]["fields"] == {
-        "full_name": NAME,
-        "date_of_birth": "2001-06-21",
-        "contact_number": "+447911100030",
-        "consent_share": True,
-    }
+    expected = expected_fields(FLOW, "self", NAME)
+    for referral in referrals:
+        assert stored_fields(referral) == expected, referral["channel"]

@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.integration.conftest import RunningStack
+from tests.integration.walking import answer_until, respondent
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No sandbox as root in CI; no background traffic on a machine without internet.
@@ -51,11 +52,17 @@ def say(page: Page, text: str) -> None:
 def test_a_referral_completes_in_the_browser(stack: RunningStack, page: Page) -> None:
     page.goto(f"{stack.url}/chat/south-essex")
     say(page, "hello")
-    expect(page.locator("#log li").last).to_have_text("Bot: What is your full name?")
-    say(page, "Browser Person")
-    say(page, "12/12/1985")
-    say(page, "07911 100009")
-    page.get_by_role("button", name="Yes").click()
+    expect(page.locator("#log li").last).to_have_text("Bot: Who is making this referral?")
+    page.get_by_role("button", name="Myself").click()  # a quick-reply button, as a person would
+    expect(page.locator("#typing")).to_be_hidden()
+    person = respondent("south-essex", "self", full_name="Browser Person")
+
+    def send(text: str) -> list[str]:
+        say(page, text)
+        return [page.locator("#log li").last.inner_text().removeprefix("Bot: ")]
+
+    first = [page.locator("#log li").last.inner_text().removeprefix("Bot: ")]
+    answer_until(send, person, first)
     expect(page.locator("#log li").last).to_contain_text("Your referral has been sent")
     expect(page.locator("#log li").last).to_contain_text("LD-")
 

@@ -1,4 +1,4 @@
-"""The thin slice, end to end with the real Rasa model: a referral reaches the queue."""
+"""The thin slice, end to end with the real Rasa model: what people see on the way."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ from typing import Any
 
 import requests
 
-from tests.conftest import TWILIO_AUTH_TOKEN
+from flows import load_flows
+from flows.engine import receive, start
+from flows.state import SKIP, Context
+from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
+from tests.integration.walking import answer_until, referral_by_name, respondent
+from webhooks.scripted import SKIP as SCRIPTED_SKIP
+from webhooks.scripted import demo_answers
 from webhooks.simulator import ChatSimulator, SmsSimulator
 
 TOGETHER = "+442079460100"
@@ -20,116 +26,113 @@ def sms(stack: RunningStack, sender: str, to: str = TOGETHER, **kwargs: Any) -> 
 
 
 def by_name(stack: RunningStack, team_id: str, name: str) -> list[dict[str, Any]]:
+    """Referrals in the team's queue under this name (incomplete ones are not listed)."""
     return [
         referral
         for referral in stack.referrals(team_id)
-        if referral["fields"]["full_name"] == name  # type: ignore[index]
+        if referral["fields"].get("full_name") == name  # type: ignore[union-attr]
     ]
 
 
-def test_a_self_referral_by_sms_reaches_the_api(stack: RunningStack) -> None:
-    person = sms(stack, "+447911100001")
-    greeting = person.send("hello")
+def test_the_greeting_says_who_we_are_and_asks_who_is_referring(stack: RunningStack) -> None:
+    greeting = sms(stack, "+447911100001").send("hello")
     assert "Together Community Liaison and Diversion" in greeting[0]
     assert "999" in greeting[0]
-    assert greeting[-1] == "What is your full name?"
-    assert person.send("Ruth Okafor")[-1].startswith("What is your date of birth?")
-    assert person.send("14/02/1988")[-1] == "What phone number can the team call you on?"
-    consent = person.send("07912 345678")[-1]
-    assert consent.endswith("Reply 1 for Yes, 2 for No.")
-    [confirmation] = person.send("1")
-    assert confirmation.startswith("Thank you. Your referral has been sent")
-
-    [referral] = by_name(stack, "together-london", "Ruth Okafor")
-    assert referral["reference"] in confirmation
-    assert referral["channel"] == "sms"
-    assert referral["fields"] == {
-        "full_name": "Ruth Okafor",
-        "date_of_birth": "1988-02-14",
-        "contact_number": "+447912345678",
-        "consent_share": True,
-    }
+    assert greeting[-1].startswith("Who is making this referral? Reply 1 for Myself")
 
 
 def test_triage_simulate_sms_completes_a_referral(stack: RunningStack) -> None:
-    script = "hi\nDanny Price\n3rd April 1991\n+44 7911 200002\nyes\n"
+    # The order of questions is the flow's; the engine gives the lines a person would type.
+    flow = load_flows()["south_essex"]
+    answers = dict(demo_answers("self"), full_name="Danny Price")
+    context = Context(today=OPEN_HOURS.date())
+    step, lines = start(flow, context), ["hi"]
+    while step.ask is not None:
+        text = answers[step.ask]
+        lines.append("skip" if text == SCRIPTED_SKIP else text)
+        control = SKIP if text == SCRIPTED_SKIP else None
+        step = receive(flow, step.answers, step.state, step.ask, text, control, context)
     result = stack.triage(
-        "simulate",
-        "sms",
-        "--url",
-        stack.url,
-        "--team",
-        "south-essex",
-        "--from",
-        "+447911200002",
-        stdin=script,
-    )
+        "simulate", "sms", "--url", stack.url, "--team", "south-essex",
+        "--from", "+447911200002", stdin="\n".join(lines) + "\n",
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "bot> Thank you. Your referral has been sent to South Essex" in result.stdout
-    [referral] = by_name(stack, "south-essex", "Danny Price")
-    assert referral["fields"]["date_of_birth"] == "1991-04-03"
-    assert referral["fields"]["contact_number"] == "+447911200002"
+    detail = referral_by_name(stack, "south-essex", "Danny Price")
+    assert detail["fields"]["date_of_birth"] == "1991-04-03"
+    assert detail["fields"]["contact_number"] == "+447911123456"
 
 
 def test_a_wrong_date_gets_a_specific_reask_with_an_example(stack: RunningStack) -> None:
     person = sms(stack, "+447911100003", to=COVENTRY)
-    person.send("hello")
-    person.send("Kai Brown")
+    script = respondent("coventry-warwickshire", "self", full_name="Kai Brown")
+    answer_until(person.send, script, person.send("hello"), stop_before="date_of_birth")
     retry, question = person.send("31/02/1990")
     assert "03/04/1991" in retry
     assert retry != question
     assert question.startswith("What is your date of birth?")
-    assert person.send("01/05/1990")[-1] == "What phone number can the team call you on?"
+    assert person.send("01/05/1990")[-1].startswith("Which of these best describes your ethnic")
 
 
-def test_stopping_half_way_sends_nothing(stack: RunningStack) -> None:
+def test_stopping_half_way_sends_nothing_but_keeps_it_incomplete(stack: RunningStack) -> None:
     person = sms(stack, "+447911100004", to=COVENTRY)
-    person.send("I need help, my solicitor gave me this number")
-    person.send("Lee Stopped")
+    script = respondent("coventry-warwickshire", "self", full_name="Lee Stopped")
+    first = person.send("I need help, my solicitor gave me this number")
+    answer_until(person.send, script, first, stop_before="postcode")
     stopped, opted_out = person.send("stop")
     assert "Nothing has been sent" in stopped
     # STOP by text is also Twilio's opt-out keyword: no more messages until START.
     assert "You will not get any more messages" in opted_out
     assert by_name(stack, "coventry-warwickshire", "Lee Stopped") == []
+    kept = referral_by_name(stack, "coventry-warwickshire", "Lee Stopped", status="incomplete")
+    assert (kept["status"], kept["outcome"]) == ("incomplete", "stopped")
+    assert kept["fields"]["contact_number"] == "+447911123456"
 
 
 def test_saying_no_to_sharing_sends_nothing(stack: RunningStack) -> None:
     person = sms(stack, "+447911100005", to=COVENTRY)
-    for text in ("hello", "Jo NoConsent", "01/01/1980", "07911 100005"):
-        person.send(text)
-    [answer] = person.send("no")
-    assert "nothing has been sent" in answer
+    script = respondent("coventry-warwickshire", "self", full_name="Jo NoConsent")
+    answer_until(person.send, script, person.send("hello"), stop_before="consent_ld_team")
+    answer = person.send("no")
+    assert "nothing has been sent" in answer[0]
     assert by_name(stack, "coventry-warwickshire", "Jo NoConsent") == []
+
+
+def test_someone_outside_the_area_is_signposted_and_nothing_is_kept(stack: RunningStack) -> None:
+    person = sms(stack, "+447911100007", to=TOGETHER)
+    person.send("hello")
+    person.send("1")
+    person.send("no")
+    ending = person.send("no")
+    assert "only for people who live in London" in ending[0]
+    assert "NHS 111" in ending[0]
+    assert ending[-1] == "Take care."
 
 
 def test_a_whatsapp_referral_is_stored_with_the_whatsapp_channel(stack: RunningStack) -> None:
     person = sms(stack, "+447911100006", to=SOUTH_ESSEX, whatsapp=True)
-    for text in ("hello", "Ana Souza", "21/06/2001", "07911 100006"):
-        person.send(text)
-    assert person.send("yes")[0].startswith("Thank you.")
-    [referral] = by_name(stack, "south-essex", "Ana Souza")
-    assert referral["channel"] == "whatsapp"
+    script = respondent("south-essex", "self", full_name="Ana Souza")
+    _, last = answer_until(person.send, script, person.send("hello"))
+    assert last[0].startswith("Thank you.")
+    assert referral_by_name(stack, "south-essex", "Ana Souza")["channel"] == "whatsapp"
 
 
-def test_a_self_referral_by_web_chat_reaches_the_api(stack: RunningStack) -> None:
+def test_web_chat_offers_the_choices_as_buttons(stack: RunningStack) -> None:
     browser = ChatSimulator(stack.url, "coventry-warwickshire")
-    browser.send("hello")
-    browser.send("Priya Patel")
-    browser.send("1st May 1978")
-    [consent] = browser.send("020 7946 0100")
-    assert consent.options == ["Yes", "No"]
-    [confirmation] = browser.send("Yes")
-    assert "LD-" in confirmation.text
-    [referral] = by_name(stack, "coventry-warwickshire", "Priya Patel")
-    assert referral["channel"] == "webchat"
-    assert referral["fields"]["date_of_birth"] == "1978-05-01"
-    assert referral["fields"]["contact_number"] == "+442079460100"
+    [_greeting, question] = browser.send("hello")
+    assert question.options == [
+        "Myself",
+        "A professional referring someone",
+        "Family or a friend, with their agreement",
+    ]
+    [easy] = browser.send("Myself")
+    assert easy.options == ["Yes", "No"]
 
 
 def test_the_demo_practitioner_sees_referrals_in_the_queue(stack: RunningStack) -> None:
     person = sms(stack, "+447911100008")
-    for text in ("hello", "Queue Visible", "02/02/1992", "07911 100008", "yes"):
-        person.send(text)
+    script = respondent("together-london", "self", full_name="Queue Visible")
+    answer_until(person.send, script, person.send("hello"))
     printed = "".join(stack.output)
     password = printed.split("demo login: demo@example.nhs.uk / ")[1].split()[0]
     browser = requests.Session()

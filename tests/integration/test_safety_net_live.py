@@ -1,12 +1,10 @@
-"""The safety net with the real model: risk mid-form, then the referral carries on, urgent."""
+"""The safety net with the real model: risk at any point, then the referral carries on, urgent."""
 
 from __future__ import annotations
 
-import requests
-
 from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
-from tests.integration.test_referral_slice import by_name
+from tests.integration.walking import answer_until, referral_by_name, respondent
 from webhooks.simulator import ChatSimulator, SmsSimulator
 
 
@@ -14,29 +12,49 @@ def test_risk_mid_form_gets_contacts_then_the_referral_carries_on_urgent(
     stack: RunningStack,
 ) -> None:
     person = SmsSimulator(stack.url, TWILIO_AUTH_TOKEN, "+447911300001", "+441214960200")
-    person.send("hello")
-    person.send("Robin Urgent")
+    script = respondent("coventry-warwickshire", "self", full_name="Robin Urgent")
+    answer_until(person.send, script, person.send("hello"), stop_before="date_of_birth")
     replies = person.send("honestly I want to kill myself")
     assert "116 123" in replies[0]
     assert "0808 186 6798" in replies[0]
     assert replies[-1].startswith(
         "When you are ready, we can carry on. What is your date of birth?"
     )
-    assert person.send("05/05/1985")[-1] == "What phone number can the team call you on?"
-    person.send("07911 100010")
-    assert person.send("yes")[0].startswith("Thank you. Your referral has been sent")
+    _, last = answer_until(person.send, script, replies)
+    assert last[0].startswith("Thank you. Your referral has been sent")
 
-    [summary] = by_name(stack, "coventry-warwickshire", "Robin Urgent")
-    assert summary["urgent"] is True
-    assert summary["fields"]["date_of_birth"] == "1985-05-05"
-    detail = requests.get(
-        f"{stack.url}/api/referrals/{summary['id']}",
-        headers={"Authorization": f"Bearer {stack.api_token('coventry-warwickshire')}"},
-        timeout=10,
-    ).json()
+    detail = referral_by_name(stack, "coventry-warwickshire", "Robin Urgent")
+    assert detail["urgent"] is True
+    assert detail["fields"]["date_of_birth"] == "1991-04-03"
     assert [(f["category"], f["message"]) for f in detail["risk_flags"]] == [
         ("self", "honestly I want to kill myself")
     ]
+
+
+def test_risk_at_the_read_back_gets_contacts_and_the_read_back_again(stack: RunningStack) -> None:
+    person = SmsSimulator(stack.url, TWILIO_AUTH_TOKEN, "+447911300002", "+441134960300")
+    script = respondent("south-essex", "self", full_name="Read Back Risk")
+    answer_until(person.send, script, person.send("hello"), stop_before="review")
+    replies = person.send("actually i might kill myself tonight")
+    assert "116 123" in replies[0]
+    assert "Before I send it, please check your answers." in replies[-1]
+    assert person.send("yes")[0].startswith("Thank you. Your referral has been sent")
+    assert referral_by_name(stack, "south-essex", "Read Back Risk")["urgent"] is True
+
+
+def test_a_yes_to_the_risk_question_gives_contacts_and_marks_urgent(stack: RunningStack) -> None:
+    person = SmsSimulator(stack.url, TWILIO_AUTH_TOKEN, "+447911300003", "+442079460100")
+    script = respondent("together-london", "self", full_name="Said Yes", risk_to_self="yes")
+    script = type(script)(script.flow, {**script.answers, "risk_to_self_details": "/skip"})
+    answer_until(person.send, script, person.send("hello"), stop_before="risk_to_self")
+    replies = person.send("yes")
+    assert "116 123" in replies[0]
+    assert replies[-1].startswith("Thank you for telling me.")
+    _, last = answer_until(person.send, script, replies)
+    assert last[0].startswith("Thank you. Your referral has been sent")
+    detail = referral_by_name(stack, "together-london", "Said Yes")
+    assert detail["urgent"] is True
+    assert [f["category"] for f in detail["risk_flags"]] == ["self"]
 
 
 def test_risk_in_the_first_web_chat_message_then_the_referral_starts(
@@ -47,4 +65,4 @@ def test_risk_in_the_first_web_chat_message_then_the_referral_starts(
     assert "0808 2000 247" in first[0].text
     assert first[-1].text == "When you are ready, text HELLO and I will take your referral."
     started = browser.send("hello")
-    assert started[-1].text == "What is your full name?"
+    assert started[-1].text == "Who is making this referral?"

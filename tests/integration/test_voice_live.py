@@ -1,14 +1,11 @@
-"""Calls with the real model: spoken, keyed and mixed answers give the same referral."""
+"""Calls with the real model: withheld numbers, and risk said on the phone."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
-from tests.integration.test_referral_slice import by_name
+from tests.integration.voice_scripts import keyable, keyed_where_possible
+from tests.integration.walking import answer_until, referral_by_name, respondent
 from webhooks.simulator import VoiceSimulator
 
 SOUTH_ESSEX = "+441134960300"
@@ -18,65 +15,54 @@ def call(stack: RunningStack, caller: str | None) -> VoiceSimulator:
     return VoiceSimulator(stack.url, TWILIO_AUTH_TOKEN, caller, SOUTH_ESSEX)
 
 
-@pytest.mark.parametrize(
-    ("name", "caller", "answers"),
-    [
-        (
-            "Spoken Only",
-            "+447911100021",
-            [
-                ("say", "Spoken Only"),
-                ("say", "third of April nineteen ninety one"),
-                ("say", "oh seven nine one one one two three four five six"),
-                ("say", "yes"),
-            ],
-        ),
-        (
-            "Mixed Answers",
-            "+447911100022",
-            [
-                ("say", "Mixed Answers"),
-                ("press", "03041991"),
-                ("press", "07911123456"),
-                ("press", "1"),
-            ],
-        ),
-    ],
-)
-def test_a_referral_by_phone_is_stored_like_one_by_text(
-    stack: RunningStack, name: str, caller: str, answers: list[tuple[str, str]]
+def test_the_call_says_it_is_not_an_emergency_line_then_asks_the_first_question(
+    stack: RunningStack,
 ) -> None:
-    phone = call(stack, caller)
-    greeting = " ".join(phone.call())
+    greeting = " ".join(call(stack, "+447911100020").call())
     assert "hang up and call 999" in greeting
-    assert greeting.endswith("What is your full name?")
-    for how, answer in answers:
-        heard = getattr(phone, how)(answer)
-    assert "Your referral has been sent" in " ".join(heard)
-    assert phone.ended
-    [referral] = by_name(stack, "south-essex", name)
-    fields: dict[str, Any] = referral["fields"]
-    assert referral["channel"] == "voice"
-    assert fields["date_of_birth"] == "1991-04-03"
-    assert fields["contact_number"] == "+447911123456"
-    assert fields["consent_share"] is True
+    assert "Who is making this referral?" in greeting
+    assert "say myself or press 1" in greeting.lower()
 
 
 def test_a_withheld_caller_gives_a_number_and_is_referred(stack: RunningStack) -> None:
     phone = call(stack, None)
-    phone.call()
-    phone.say("Hidden Caller")
-    phone.press("01011990")
-    assert "Say yes or press 1" in phone.say("07911 100023")[-1]
-    phone.press("1")
-    [referral] = by_name(stack, "south-essex", "Hidden Caller")
-    assert referral["fields"]["contact_number"] == "+447911100023"
+    person = respondent("south-essex", "self", full_name="Hidden Caller")
+    script = type(person)(person.flow, {**keyable(person.answers), "contact_number": "07911100023"})
+    _, last = answer_until(keyed_where_possible(phone), script, phone.call())
+    assert "Your referral has been sent" in " ".join(last)
+    detail = referral_by_name(stack, "south-essex", "Hidden Caller")
+    assert detail["fields"]["contact_number"] == "+447911100023"
 
 
 def test_risk_on_the_phone_gets_the_contacts_and_the_question_again(stack: RunningStack) -> None:
     phone = call(stack, "+447911100024")
-    phone.call()
+    person = respondent("south-essex", "self")
+    answer_until(phone.say, person, phone.call(), stop_before="full_name")
     heard = phone.say("I just want to kill myself")
     assert "116 123" in heard[0]
     assert heard[-1].startswith("When you are ready, we can carry on. What is your full name?")
     assert not phone.ended
+
+
+def test_a_dropped_call_is_kept_incomplete_and_completed_when_they_ring_back(
+    stack: RunningStack,
+) -> None:
+    caller = "+447911100025"
+    person = respondent("south-essex", "self", full_name="Rang Back")
+    first = call(stack, caller)
+    answer_until(first.say, person, first.call(), stop_before="postcode")
+    first.hang_up("no-answer")
+    kept = referral_by_name(stack, "south-essex", "Rang Back", status="incomplete")
+    assert (kept["status"], kept["outcome"]) == ("incomplete", "dropped")
+    assert kept["fields"]["date_of_birth"] == "1991-04-03"
+    assert "postcode" not in kept["fields"]
+
+    again = call(stack, caller)
+    heard = again.call()
+    assert any("postcode" in line.lower() for line in heard)
+    _, last = answer_until(again.say, person, heard)
+    assert "Your referral has been sent" in " ".join(last)
+    sent = referral_by_name(stack, "south-essex", "Rang Back")
+    assert sent["reference"] == kept["reference"]
+    assert sent["status"] == "new"
+    assert sent["fields"]["postcode"] == "CV1 4FS"

@@ -12,7 +12,9 @@ from flows.loader import load_sections
 from flows.model import REVIEW
 from flows.rasa_domain import GENERATED_DOMAIN, build_domain, render_domain
 from webhooks.config import PROJECT_ROOT
+from webhooks.scripted import CARRY_ON
 from webhooks.teams import load_teams
+from webhooks.wording import Wording
 
 VALID = """
 id: demo
@@ -196,3 +198,23 @@ def test_each_question_is_a_slot_filled_only_while_it_is_asked() -> None:
 def test_the_generated_domain_is_valid_yaml_with_every_control_intent() -> None:
     domain = yaml.safe_load(GENERATED_DOMAIN.read_text(encoding="utf-8"))
     assert {"control_stop", "control_skip", "control_back", "control_why"} <= set(domain["intents"])
+
+
+def test_no_two_questions_in_a_flow_share_a_wording() -> None:
+    for flow in load_flows().values():
+        seen: dict[str, str] = {}
+        for question in flow.questions:
+            for wording in question.ask.all():
+                assert seen.setdefault(wording, question.id) == question.id, (
+                    f"{flow.id}: {question.id} and {seen[wording]} both ask {wording!r}"
+                )
+
+
+def test_a_yaml_slip_is_reported_with_the_file_name(tmp_path: Path) -> None:
+    with pytest.raises(FlowError, match=r"demo\.yml: not valid YAML"):
+        load_flow(write(tmp_path, VALID.replace("ask: Tell me more.", "ask: Tell: me: more")))
+
+
+def test_the_scripted_person_knows_the_carry_on_wording() -> None:
+    wording = Wording.load(PROJECT_ROOT / "data" / "messages.yml")
+    assert wording.say("carry_on", question="Q?") == CARRY_ON + "Q?"

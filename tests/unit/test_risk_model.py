@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from safety import assess_risk
 from safety.evaluate import EVAL_DIR, load_examples
 from webhooks.risk_model import THRESHOLD, default_model
@@ -37,3 +39,12 @@ def test_its_threshold_keeps_false_alarms_under_5_percent_in_cross_validation() 
     risky = [d for e, d in zip(examples, decided, strict=True) if e.label != "none"]
     assert sum(d != "none" for d in hard) / len(hard) <= 0.05
     assert sum(d != "none" for d in risky) / len(risky) >= 0.95
+
+
+@pytest.mark.parametrize("answer", ["Myself", "me", "for me", "yes", "no thanks", "1"])
+def test_the_learned_net_leaves_short_form_answers_to_the_rules(answer: str) -> None:
+    assert default_model().add_to(assess_risk(answer)).risk == "none"
+
+
+def test_the_rules_still_catch_a_short_message_the_learned_net_skips() -> None:
+    assert default_model().add_to(assess_risk("kms")).risk == "self"

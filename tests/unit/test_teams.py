@@ -52,7 +52,7 @@ def test_it_refuses_a_number_shared_by_two_teams(tmp_path: Path) -> None:
     for name in ("a", "b"):
         (tmp_path / f"{name}.yml").write_text(
             f"id: {name}\nname: {name}\nshort_name: {name}\nnumbers: ['+442079460100']\n"
-            "crisis_line: {name: NHS 111, number: '111'}\nflows: [self_referral]\n"
+            "crisis_line: {name: NHS 111, number: '111'}\nflows: [south_essex]\n"
         )
     with pytest.raises(TeamConfigError, match="already belongs to a"):
         load_teams(tmp_path)
@@ -60,7 +60,7 @@ def test_it_refuses_a_number_shared_by_two_teams(tmp_path: Path) -> None:
 
 def test_it_refuses_a_team_without_a_crisis_line(tmp_path: Path) -> None:
     (tmp_path / "a.yml").write_text(
-        "id: a\nname: A\nshort_name: A\nnumbers: ['+442079460100']\nflows: [self_referral]\n"
+        "id: a\nname: A\nshort_name: A\nnumbers: ['+442079460100']\nflows: [south_essex]\n"
     )
     with pytest.raises(TeamConfigError, match="crisis_line"):
         load_teams(tmp_path)

@@ -21,6 +21,7 @@ from webhooks.channels.twilio_request import (
     parse_incoming_call,
 )
 from webhooks.channels.twilio_signature import validate_twilio_request
+from webhooks.channels.voice_dropped import keep_what_was_answered
 from webhooks.channels.voice_render import (
     ask,
     goodbye,
@@ -240,5 +241,7 @@ def status() -> Response:
         if conversation is not None and not repository.has_referral(session, conversation.id):
             conversation.interrupted_at = services().now()
             session.commit()
+            if team is not None:
+                keep_what_was_answered(conversation, team)
     # Status callbacks always get a plain success: Twilio cannot act on an error here.
     return Response(status=204)

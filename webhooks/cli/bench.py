@@ -8,12 +8,11 @@ import time
 
 import click
 
+from flows import load_flows
 from webhooks.cli.common import default_gateway_url, team_directory
 from webhooks.dev_secrets import secret_or_dev
+from webhooks.scripted import Respondent, demo_answers
 from webhooks.simulator import SmsSimulator
-
-# One complete self-referral, the turns a real person sends.
-REFERRAL_TURNS = ("hello", "Sam Jones", "03/04/1991", "07911 123456", "yes")
 
 
 @click.command()
@@ -26,16 +25,25 @@ def bench(url: str, conversations: int, team_id: str) -> None:
     if team is None:
         raise click.BadParameter(f"no team {team_id!r}", param_hint="--team")
     auth_token, _local = secret_or_dev(os.environ, "TWILIO_AUTH_TOKEN")
+    flow = load_flows()[team.flows[0]]
     timings: list[float] = []
     started = time.perf_counter()
     for number in range(conversations):
         # A distinct sender per conversation (Ofcom's drama range is never a real person).
         sender = f"+447700900{number % 1000:03d}"
         simulator = SmsSimulator(url, auth_token, sender, team.numbers[0])
-        for text in REFERRAL_TURNS:
+        # One complete self-referral from the demo answers, whatever order the flow asks in.
+        person = Respondent(flow, demo_answers("self"))
+        text = "hello"
+        while True:
             turn_started = time.perf_counter()
-            simulator.send(text)
+            replies = simulator.send(text)
             timings.append((time.perf_counter() - turn_started) * 1000)
+            if any(
+                reply.startswith(("Thank you. Your referral", "Take care.")) for reply in replies
+            ):
+                break
+            _question, text = person.reply_to(replies)
     elapsed = time.perf_counter() - started
     ordered = sorted(timings)
     click.echo(f"turns: {len(timings)} in {conversations} conversations, {elapsed:.1f} s")

@@ -99,9 +99,11 @@ class Referral(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
     answers: Mapped[list[ReferralAnswer]] = relationship(
-        back_populates="referral", order_by="ReferralAnswer.position", cascade="all"
+        back_populates="referral", order_by="ReferralAnswer.position", cascade="all, delete-orphan"
     )
-    consents: Mapped[list[Consent]] = relationship(order_by="Consent.id", cascade="all")
+    consents: Mapped[list[Consent]] = relationship(
+        order_by="Consent.id", cascade="all, delete-orphan"
+    )
     conversation: Mapped[Conversation] = relationship()
 
 

@@ -74,7 +74,9 @@ def recent_unfinished_call(
             Conversation.phone == phone,
             Conversation.interrupted_at.is_not(None),
             Conversation.updated_at >= since,
-            ~select(Referral.id).where(Referral.conversation_id == Conversation.id).exists(),
+            ~select(Referral.id)
+            .where(Referral.conversation_id == Conversation.id, Referral.status != "incomplete")
+            .exists(),
         )
         .order_by(Conversation.updated_at.desc())
         .limit(1)
@@ -82,11 +84,22 @@ def recent_unfinished_call(
 
 
 def has_referral(session: Session, conversation_id: str) -> bool:
-    """Whether a referral was sent from this conversation."""
+    """Whether a referral was sent from this conversation (not just kept as incomplete)."""
     found = session.scalars(
-        select(Referral.id).where(Referral.conversation_id == conversation_id).limit(1)
+        select(Referral.id)
+        .where(Referral.conversation_id == conversation_id, Referral.status != "incomplete")
+        .limit(1)
     ).first()
     return found is not None
+
+
+def incomplete_referral(session: Session, conversation_id: str) -> Referral | None:
+    """The referral kept from this conversation when it stopped part way, if any."""
+    return session.scalars(
+        select(Referral).where(
+            Referral.conversation_id == conversation_id, Referral.status == "incomplete"
+        )
+    ).first()
 
 
 def last_message_at(session: Session, conversation_id: str) -> datetime | None:
@@ -94,6 +107,16 @@ def last_message_at(session: Session, conversation_id: str) -> datetime | None:
     return session.scalars(
         select(Message.created_at)
         .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(1)
+    ).first()
+
+
+def last_inbound(session: Session, conversation_id: str) -> Message | None:
+    """What the person said last in this conversation."""
+    return session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "in")
         .order_by(Message.id.desc())
         .limit(1)
     ).first()
@@ -165,21 +188,23 @@ def create_referral(
     """Store a referral with every answer: finished (in the queue) or stopped (incomplete)."""
     moment = at or utcnow()
     complete = payload.get("complete", True) is not False
-    referral = Referral(
-        submitted_at=moment,
-        reference=new_reference(),
-        conversation_id=conversation.id,
-        team_id=conversation.team_id,
-        channel=conversation.channel,
-        flow_id=str(payload["flow_id"]),
-        flow_version=int(payload["flow_version"]),
-        status="new" if complete else "incomplete",
-        outcome=str(payload.get("outcome") or ("complete" if complete else "stopped")),
-        perspective=payload.get("perspective"),
-        scores={"scores": list(payload["scores"])} if payload.get("scores") else None,
-        # Risk shown at any point of the conversation makes the referral urgent.
-        urgent=has_risk_flags(session, conversation.id),
+    # A referral kept part way (a dropped call) is completed in place, keeping its reference.
+    referral = incomplete_referral(session, conversation.id) or Referral(
+        reference=new_reference(), conversation_id=conversation.id
     )
+    referral.answers.clear()
+    referral.consents.clear()
+    referral.submitted_at = moment
+    referral.team_id = conversation.team_id
+    referral.channel = conversation.channel
+    referral.flow_id = str(payload["flow_id"])
+    referral.flow_version = int(payload["flow_version"])
+    referral.status = "new" if complete else "incomplete"
+    referral.outcome = str(payload.get("outcome") or ("complete" if complete else "stopped"))
+    referral.perspective = payload.get("perspective")
+    referral.scores = {"scores": list(payload["scores"])} if payload.get("scores") else None
+    # Risk shown at any point of the conversation makes the referral urgent.
+    referral.urgent = has_risk_flags(session, conversation.id)
     for position, answer in enumerate(payload["answers"]):
         referral.answers.append(
             ReferralAnswer(

@@ -1,0 +1,59 @@
+"""How a caller gives the demo answers: in words only, or keying what can be keyed."""
+
+from __future__ import annotations
+
+import re
+
+from tests.integration.walking import Send
+from webhooks.simulator import VoiceSimulator
+
+# What a speech recogniser writes for the demo answers that are typed as digits.
+SPOKEN = {
+    "referrer": "myself",
+    "ethnicity_white": "Irish",
+    "contact_number": "oh seven nine one one one two three four five six",
+    "postcode": "C V one four F S",
+    "justice_status": "on bail",
+    "next_date": "twelfth of March twenty twenty seven",
+    "links": "a GP and a community mental health team",
+    "needs": "mental health, drugs or alcohol and housing",
+    "referrer_phone": "oh two four seven six nine six one oh oh oh",
+}
+_KEYABLE = re.compile(r"^[\d\s/]+$")
+
+
+def spoken_only(phone: VoiceSimulator) -> Send:
+    """Every answer said aloud."""
+    return phone.say
+
+
+def keyed_where_possible(phone: VoiceSimulator) -> Send:
+    """Numbers, dates and choices on the keypad; words said aloud."""
+
+    def send(text: str) -> list[str]:
+        if _KEYABLE.match(text):
+            return phone.press(re.sub(r"\D", "", text))
+        return phone.say(text)
+
+    return send
+
+
+def keyable(answers: dict[str, str]) -> dict[str, str]:
+    """The demo answers as keys where a caller would key them."""
+    keyed = dict(answers)
+    keyed.update(
+        {
+            "referrer": "1",
+            "easy_read": "2",
+            "lives_in_london": "1",
+            "aged_10_or_over": "1",
+            "in_south_essex": "1",
+            "date_of_birth": "03041991",
+            "contact_number": "07911123456",
+            "next_date": "12032027",
+            "links": "15",
+            "needs": "145",
+            "review": "1",
+        }
+    )
+    return keyed
