@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -18,9 +19,24 @@ def normalise(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _controls() -> dict[str, dict[str, Any]]:
+    raw: dict[str, dict[str, Any]] = yaml.safe_load(CONTROLS_FILE.read_text(encoding="utf-8"))
+    return raw
+
+
+def rasa_control_intents() -> set[str]:
+    """The control intents Rasa receives (the gateway answers the others itself)."""
+    return {
+        str(control["intent"])
+        for control in _controls().values()
+        if control.get("intent") and not control.get("gateway_only")
+    }
+
+
+@lru_cache(maxsize=1)
 def control_intents() -> dict[str, str]:
-    """Every control phrase (normalised) mapped to the Rasa intent it stands for."""
-    raw = yaml.safe_load(CONTROLS_FILE.read_text(encoding="utf-8"))
+    """Every control phrase (normalised) mapped to the intent it stands for."""
+    raw = _controls()
     table: dict[str, str] = {}
     for name, control in raw.items():
         intent = control.get("intent")

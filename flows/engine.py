@@ -41,6 +41,14 @@ def start(flow: Flow, context: Context, easy: bool = False) -> Step:
     return Step(answers={}, state=FlowState(easy=easy), ask=next_to_ask(flow, {}, context))
 
 
+def resume(flow: Flow, answers: Mapping[str, Any], state: FlowState, context: Context) -> Step:
+    """Carry on from the answers kept, asking the first question still open."""
+    kept = dict(answers)
+    return Step(
+        kept, replace(state, misses=0, choosing=False), (), next_to_ask(flow, kept, context)
+    )
+
+
 def prompt(
     flow: Flow, asking: str, answers: Mapping[str, Any], state: FlowState, context: Context
 ) -> Prompt:

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from flows.controls import control_intents
+from flows.controls import rasa_control_intents
 from flows.loader import load_flows
 from flows.model import REVIEW, Flow
 from flows.state import CONTROLS
@@ -46,7 +46,7 @@ def build_domain(flows: dict[str, Flow]) -> dict[str, Any]:
     slots[FLOW_SLOT] = {"type": "text", "influence_conversation": False, "mappings": _custom()}
     return {
         "version": "3.1",
-        "intents": sorted(set(control_intents().values()) | set(CONTROLS)),
+        "intents": sorted(rasa_control_intents() | set(CONTROLS)),
         "slots": slots,
         "forms": {FORM: {"required_slots": names}},
         "actions": [f"validate_{FORM}", *(f"action_ask_{name}" for name in names)],

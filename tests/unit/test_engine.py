@@ -7,7 +7,7 @@ from typing import Any
 
 from flows import load_flows
 from flows.conditions import SKIPPED
-from flows.engine import prompt, receive, start
+from flows.engine import prompt, receive, resume, start
 from flows.model import REVIEW, Flow
 from flows.state import (
     BACK,
@@ -244,3 +244,12 @@ def test_changing_who_refers_changes_the_questions_that_apply() -> None:
     answers: dict[str, Any] = dict(demo_answers("professional"))
     step = advance_to(f, "referrer_name", answers)
     assert "easy_read" not in step.answers
+
+
+def test_resuming_asks_the_first_question_still_open() -> None:
+    f = flow()
+    at = advance_to(f, "postcode")
+    answers = dict(at.answers, date_of_birth=None)
+    step = resume(f, answers, at.state, CONTEXT)
+    assert step.ask == "date_of_birth"
+    assert step.answers["full_name"] == "Sam Jones"
