@@ -58,9 +58,10 @@ class ValidateReferralForm(Action):
             return [*keep, SlotSet("requested_slot", asking)]
         if asking is None or state.outcome:
             step = engine.start(flow, context)
-        elif tracker.latest_action_name != "action_listen":
-            # The form is starting again with answers kept (a new Rasa session after a
-            # day's silence): carry on from them; the greeting's text is not an answer.
+        elif tracker.get_slot(asking) != latest.get("text"):
+            # On every ordinary turn the open question's slot holds the text just sent.
+            # It does not when the form starts again with answers kept (a new Rasa
+            # session after a day's silence): carry on from them; "hello" is no answer.
             step = engine.resume(flow, answers_before(answers, asking), state, context)
         else:
             if asking in answers:
