@@ -83,6 +83,8 @@ class FlowEndings:
         """Only the answers the team's configuration names are kept, as an ended record."""
         keep = set(inbound.team.eligibility.get("keep_when_ineligible") or [])
         message.conversation.outcome = outcome
+        # Anything kept from an earlier dropped call goes too: nothing was agreed.
+        repository.discard_incomplete(self.session, message.conversation_id)
         kept = [answer for answer in payload.get("answers") or [] if answer["question_id"] in keep]
         if kept and outcome == "ineligible":
             record = dict(payload, answers=kept, consents=[], complete=False)
@@ -90,6 +92,7 @@ class FlowEndings:
                 self.session, message.conversation, record, at=self.now
             )
             referral.status = "ineligible"
+        self.session.commit()
         log.info("conversation %s ended: %s", message.conversation_id, outcome)
         return [Reply(self.wording.say("conversation_ended"), ends_conversation=True)]
 

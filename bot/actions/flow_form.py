@@ -78,8 +78,8 @@ class ValidateReferralForm(Action):
                 # net. The text is still taken as an answer: re-asking would only loop.
                 dispatcher.utter_message(json_message={RISK_PAYLOAD: risk})
             step = engine.receive(flow, answers, state, asking, text, control, context)
-        for text in step.say:
-            dispatcher.utter_message(text=text)
+        for line in step.say:
+            dispatcher.utter_message(text=line)
         for category, question_id in step.risks:
             found = {
                 "category": category,

@@ -87,3 +87,14 @@ def test_consents_are_stored_each_with_its_time(commit: Commit, db: Session) -> 
         ("police", False),
     ]
     assert stored.consents[1].given_at.minute == 1
+
+
+def test_declining_after_a_dropped_call_discards_what_was_kept(commit: Commit, db: Session) -> None:
+    answer = {"question_id": "full_name", "kind": "text", "label": "Name", "prompt": "?"}
+    partial = {"flow_id": "south_essex", "flow_version": 1, "answers": [dict(answer, value="Al")]}
+    commit({**partial, "outcome": "dropped", "complete": False})
+    assert db.scalar(select(func.count()).select_from(Referral)) == 1
+    [reply] = commit({**partial, "outcome": "declined", "complete": False})
+    assert reply.ends_conversation
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Referral)) == 0

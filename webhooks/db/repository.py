@@ -233,6 +233,16 @@ def create_referral(
     return referral
 
 
+def discard_incomplete(session: Session, conversation_id: str) -> bool:
+    """Delete a referral kept part way (the person then declined, or cannot be helped)."""
+    kept = incomplete_referral(session, conversation_id)
+    if kept is None:
+        return False
+    session.delete(kept)
+    session.flush()
+    return True
+
+
 def _moment(value: object) -> datetime | None:
     """An ISO-8601 time from the action server, or None when absent or unreadable."""
     if not isinstance(value, str) or not value:
