@@ -15,7 +15,7 @@ from flows.model import Question
 
 AnswerValue = str | bool | int | list[str]
 
-_YES = {
+YES_WORDS = {
     "yes",
     "y",
     "yeah",
@@ -39,7 +39,7 @@ _YES = {
     "thats right",
     "right",
 }
-_NO = {
+NO_WORDS = {
     "no",
     "n",
     "nope",
@@ -114,15 +114,15 @@ def _parse_yes_no(text: str) -> Answer:
     if any(phrase in said for phrase in _UNSURE):
         raise AnswerError("not sure")
     # "1" and "2" are the numbered replies the SMS and keypad renderings offer.
-    if said in _YES or said in ("1", "one"):
+    if said in YES_WORDS or said in ("1", "one"):
         return Answer(value=True, display="Yes")
-    if said in _NO or said in ("2", "two"):
+    if said in NO_WORDS or said in ("2", "two"):
         return Answer(value=False, display="No")
     # "yes I do", "no not at the moment": the first word decides, if nothing contradicts it.
     words = said.split()
     first = words[0] if words else ""
     rest = set(words[1:])
-    if first in _YES and not rest & {"no", "not", "don't", "dont", "never"}:
+    if first in YES_WORDS and not rest & {"no", "not", "don't", "dont", "never"}:
         return Answer(value=True, display="Yes")
     if first in {"no", "nope", "nah", "never"} and not rest & {"yes", "yeah"}:
         return Answer(value=False, display="No")

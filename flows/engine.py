@@ -21,7 +21,6 @@ from flows.navigation import go_back, is_easy, next_to_ask, perspective
 from flows.state import (
     BACK,
     EASY,
-    REPEAT,
     RESTART,
     SKIP,
     STOP,
@@ -146,9 +145,7 @@ def _control(
         return replace(step, say=(phrases.say("skipped", voice), *step.say))
     if control == BACK:
         return go_back(flow, answers, state, question.id, context)
-    if control == REPEAT:
-        return Step(answers, state, (), question.id)
-    # A control this flow does not use: ask the same question again.
+    # REPEAT, or a control this flow does not use: ask the same question again.
     return Step(answers, state, (), question.id)
 
 

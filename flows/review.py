@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from flows import phrases
-from flows.answers import display_value
+from flows.answers import NO_WORDS, YES_WORDS, display_value
 from flows.choices import one_option
 from flows.conditions import SKIPPED
 from flows.errors import AnswerError
@@ -16,8 +16,9 @@ from flows.model import REVIEW, Flow, Option, Question
 from flows.navigation import applicable, go_back
 from flows.state import BACK, COMPLETE, Context, FlowState, Prompt, Step
 
-_SEND_WORDS = ("yes", "y", "yeah", "yep", "correct", "right", "send", "send it", "ok", "okay")
-_CHANGE_WORDS = ("no", "n", "nope", "change", "wrong", "not right", "edit", "fix", "change it")
+# "Is this right?" is answered like any yes/no question, or with "send" / "change".
+_SEND_WORDS = (*sorted(YES_WORDS), "send", "send it")
+_CHANGE_WORDS = (*sorted(NO_WORDS), "change", "change it", "wrong", "not right", "edit", "fix")
 
 
 def items(flow: Flow, answers: Mapping[str, Any], today: date) -> list[Question]:

@@ -17,9 +17,28 @@ from flows import Flow
 from flows.model import REVIEW
 from flows.phrases import phrases
 
-DEMO_ANSWERS = Path(__file__).resolve().parents[1] / "data" / "demo" / "answers.yml"
+DATA = Path(__file__).resolve().parents[1] / "data"
+DEMO_ANSWERS = DATA / "demo" / "answers.yml"
+# The gateway's messages that end a conversation: sent, stopped, or nothing more to ask.
+ENDING_KEYS = ("referral_sent", "referral_stopped", "conversation_ended")
 SKIP = "/skip"
 CARRY_ON = "When you are ready, we can carry on. "
+
+
+def typed(answer: str) -> str:
+    """What a person types for a scripted answer: the word "skip" for a scripted SKIP."""
+    return "skip" if answer == SKIP else answer
+
+
+def ended(messages: list[str], path: Path = DATA / "messages.yml") -> bool:
+    """Whether the bot's messages end the conversation.
+
+    Known by how an ending message starts (before any blank, at most 40 characters), so
+    a channel that adds to the end of the message, as voice does, is still recognised.
+    """
+    wording = yaml.safe_load(path.read_text(encoding="utf-8"))
+    starts = tuple(" ".join(str(wording[k]).split()).split("{")[0][:40] for k in ENDING_KEYS)
+    return any(message.startswith(starts) for message in messages)
 
 
 class UnknownQuestion(LookupError):
@@ -70,5 +89,5 @@ class Respondent:
             if question not in self.answers:
                 raise UnknownQuestion(f"no scripted answer for {question}")
             answer = self.answers[question]
-            return question, "skip" if answer == SKIP else answer
+            return question, typed(answer)
         raise UnknownQuestion(" | ".join(m[:60] for m in messages))

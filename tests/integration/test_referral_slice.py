@@ -7,13 +7,12 @@ from typing import Any
 import requests
 
 from flows import load_flows
-from flows.engine import receive, start
-from flows.state import SKIP, Context
+from flows.state import Context
 from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
 from tests.integration.walking import answer_until, referral_by_name, respondent
-from webhooks.scripted import SKIP as SCRIPTED_SKIP
-from webhooks.scripted import demo_answers
+from tests.support.engine_walk import walk_engine
+from webhooks.scripted import demo_answers, typed
 from webhooks.simulator import ChatSimulator, SmsSimulator
 
 TOGETHER = "+442079460100"
@@ -45,13 +44,8 @@ def test_triage_simulate_sms_completes_a_referral(stack: RunningStack) -> None:
     # The order of questions is the flow's; the engine gives the lines a person would type.
     flow = load_flows()["south_essex"]
     answers = dict(demo_answers("self"), full_name="Danny Price")
-    context = Context(today=OPEN_HOURS.date())
-    step, lines = start(flow, context), ["hi"]
-    while step.ask is not None:
-        text = answers[step.ask]
-        lines.append("skip" if text == SCRIPTED_SKIP else text)
-        control = SKIP if text == SCRIPTED_SKIP else None
-        step = receive(flow, step.answers, step.state, step.ask, text, control, context)
+    steps = walk_engine(flow, answers, Context(today=OPEN_HOURS.date()))
+    lines = ["hi", *(typed(answers[step.ask]) for step in steps if step.ask is not None)]
     result = stack.triage(
         "simulate", "sms", "--url", stack.url, "--team", "south-essex",
         "--from", "+447911200002", stdin="\n".join(lines) + "\n",

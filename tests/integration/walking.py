@@ -10,10 +10,9 @@ import requests
 from flows import load_flows
 from tests.integration.conftest import RunningStack
 from tests.support.expected import SKIPPED
-from webhooks.scripted import Respondent, demo_answers
+from webhooks.scripted import Respondent, demo_answers, ended
 
 Send = Callable[[str], list[str]]
-ENDINGS = ("Thank you. Your referral has been sent", "OK, I have stopped", "Take care.")
 FLOW_OF = {
     "together-london": "together_london",
     "coventry-warwickshire": "coventry_warwickshire",
@@ -24,10 +23,6 @@ FLOW_OF = {
 def respondent(team_id: str, branch: str, **overrides: str) -> Respondent:
     """A scripted person for this team's flow, with some answers changed."""
     return Respondent(load_flows()[FLOW_OF[team_id]], {**demo_answers(branch), **overrides})
-
-
-def ended(messages: list[str]) -> bool:
-    return any(message.startswith(ENDINGS) for message in messages)
 
 
 def answer_until(

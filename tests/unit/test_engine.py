@@ -25,7 +25,7 @@ from flows.state import (
     FlowState,
     Step,
 )
-from webhooks.scripted import SKIP as SCRIPTED_SKIP
+from tests.support.engine_walk import walk_engine
 from webhooks.scripted import demo_answers
 
 CONTEXT = Context(today=date(2026, 11, 24), now="2026-11-24T10:00:00+00:00")
@@ -37,14 +37,10 @@ def flow(flow_id: str = "together_london") -> Flow:
 
 def advance_to(f: Flow, target: str, answers: dict[str, str] | None = None) -> Step:
     """Answer the demo answers until `target` is the question asked."""
-    script = answers or demo_answers("self")
-    step = start(f, CONTEXT)
-    while step.ask != target:
-        assert step.ask is not None, f"{target} was never asked"
-        text = script[step.ask]
-        control = SKIP if text == SCRIPTED_SKIP else None
-        step = receive(f, step.answers, step.state, step.ask, text, control, CONTEXT)
-    return step
+    for step in walk_engine(f, answers or demo_answers("self"), CONTEXT):
+        if step.ask == target:
+            return step
+    raise AssertionError(f"{target} was never asked")
 
 
 def send(f: Flow, step: Step, text: str = "", control: str | None = None) -> Step:

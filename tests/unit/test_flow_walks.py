@@ -8,12 +8,11 @@ from typing import Any
 import pytest
 
 from flows import load_flows
-from flows.engine import prompt, receive, start
 from flows.model import REVIEW
 from flows.record import referral_record
-from flows.state import COMPLETE, SKIP, Context
+from flows.state import COMPLETE, Context
+from tests.support.engine_walk import walk_engine
 from tests.support.expected import SCORES, SKIPPED, expected_fields
-from webhooks.scripted import SKIP as SCRIPTED_SKIP
 from webhooks.scripted import demo_answers
 
 CONTEXT = Context(today=date(2026, 11, 24), now="2026-11-24T10:00:00+00:00")
@@ -23,18 +22,12 @@ TEAMS = ("together_london", "coventry_warwickshire", "south_essex")
 def walk(flow_id: str, answers: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     """Answer every question the engine asks; return the record and the ids asked."""
     flow = load_flows()[flow_id]
-    step = start(flow, CONTEXT)
-    asked: list[str] = []
-    while step.ask is not None:
-        asked.append(step.ask)
-        assert len(asked) < 150, "the flow never ends"
-        assert prompt(flow, step.ask, step.answers, step.state, CONTEXT).text
-        text = answers[step.ask]
-        control = SKIP if text == SCRIPTED_SKIP else None
-        step = receive(flow, step.answers, step.state, step.ask, text, control, CONTEXT)
-        assert not step.risks
-    assert step.state.outcome == COMPLETE
-    return referral_record(flow, step.answers, step.state, CONTEXT), asked
+    steps = list(walk_engine(flow, answers, CONTEXT))
+    assert not any(step.risks for step in steps)
+    final = steps[-1]
+    assert final.state.outcome == COMPLETE
+    asked = [step.ask for step in steps if step.ask is not None]
+    return referral_record(flow, final.answers, final.state, CONTEXT), asked
 
 
 def stored(record: dict[str, Any]) -> dict[str, Any]:

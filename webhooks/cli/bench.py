@@ -11,7 +11,7 @@ import click
 from flows import load_flows
 from webhooks.cli.common import default_gateway_url, team_directory
 from webhooks.dev_secrets import secret_or_dev
-from webhooks.scripted import Respondent, demo_answers
+from webhooks.scripted import Respondent, demo_answers, ended
 from webhooks.simulator import SmsSimulator
 
 
@@ -39,9 +39,7 @@ def bench(url: str, conversations: int, team_id: str) -> None:
             turn_started = time.perf_counter()
             replies = simulator.send(text)
             timings.append((time.perf_counter() - turn_started) * 1000)
-            if any(
-                reply.startswith(("Thank you. Your referral", "Take care.")) for reply in replies
-            ):
+            if ended(replies):
                 break
             _question, text = person.reply_to(replies)
     elapsed = time.perf_counter() - started
