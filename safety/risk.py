@@ -73,9 +73,21 @@ def _any_of(patterns: list[str]) -> re.Pattern[str]:
     return _words("|".join(f"(?:{pattern})" for pattern in patterns))
 
 
+def with_terms(pattern: str, terms: dict[str, str]) -> str:
+    # `{medicine}` in a pattern stands for the lexicon's list of medicines, and so on, so
+    # one list serves every pattern; regex counts such as `{0,2}` are left alone.
+    for name, alternatives in terms.items():
+        pattern = pattern.replace("{" + name + "}", f"(?:{alternatives})")
+    unknown = re.search(r"\{[a-z_]+\}", pattern)
+    if unknown:
+        raise ValueError(f"{LEXICON_FILE.name}: no term {unknown.group()} in `terms`")
+    return pattern
+
+
 @lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
     raw = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    terms = {str(name): "|".join(map(str, words)) for name, words in raw["terms"].items()}
     replacements = tuple(
         (_words(re.escape(str(source))), str(target))
         for source, target in sorted(raw["normalise"].items(), key=lambda kv: -len(str(kv[0])))
@@ -91,7 +103,9 @@ def _lexicon() -> _Lexicon:
         idioms=tuple(_words(pattern) for pattern in raw["idioms"]),
         concern=_any_of(raw["concern"]),
         categories={
-            category: tuple(_words(pattern) for pattern in raw["categories"][category])
+            category: tuple(
+                _words(with_terms(pattern, terms)) for pattern in raw["categories"][category]
+            )
             for category in RISK_CATEGORIES
         },
     )
@@ -150,12 +164,36 @@ def _counts(category: str, clause: str, match: re.Match[str], lexicon: _Lexicon)
     )
 
 
+def has_guard_cue(text: str) -> bool:
+    """Whether the message has words that often make risky words harmless.
+
+    A negation, a time in the past, an offence being described, an everyday idiom: the
+    rules weigh these where they stand; a learned net that cannot should hold back.
+    """
+    lexicon = _lexicon()
+    said = normalise(text)
+    return bool(
+        lexicon.negation.search(said)
+        or lexicon.history.search(said)
+        or lexicon.offence.search(said)
+        or any(idiom.search(said) for idiom in lexicon.idioms)
+    )
+
+
+def _dated_by_next(following: list[tuple[str, bool]], lexicon: _Lexicon) -> bool:
+    # "I overdosed once, a long time ago": a clause that is nothing but a time in the
+    # past dates the one before it. Only then: "I want to die, I used to be happy" is not
+    # history.
+    return bool(following) and lexicon.history.fullmatch(following[0][0]) is not None
+
+
 def assess_risk(text: str) -> RiskAssessment:
     """Assess one message. Never raises on odd input; empty text is no risk."""
     lexicon = _lexicon()
     found: dict[str, list[str]] = {}
-    for clause, denied in _clauses(normalise(text)):
-        if denied:
+    clauses = _clauses(normalise(text))
+    for index, (clause, denied) in enumerate(clauses):
+        if denied or _dated_by_next(clauses[index + 1 : index + 2], lexicon):
             continue
         for category in RISK_CATEGORIES:
             for pattern in lexicon.categories[category]:

@@ -12,19 +12,28 @@ import time
 
 from sklearn.model_selection import StratifiedKFold
 
-from safety import assess_risk
+from safety import RiskAssessment, assess_risk
 from safety.evaluate import EVAL_DIR, HARD_NEGATIVE_TAGS, Example, load_examples
 from webhooks.risk_model import THRESHOLD, LearnedRiskModel
 
-THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
+THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 
 
-def combined_labels(model: LearnedRiskModel, examples: list[Example]) -> list[str]:
-    """What the gateway would decide for each message: rules first, then the model."""
-    return [model.add_to(assess_risk(e.text)).risk for e in examples]
+def combined_labels(
+    model: LearnedRiskModel, examples: list[Example], alone: bool = False
+) -> list[str]:
+    """What the gateway would decide for each message: rules first, then the model.
+
+    `alone`: what the model would add if the rules found nothing, which is how well it
+    generalises, since the rules were written against these very messages.
+    """
+    return [
+        model.add_to(RiskAssessment(e.text, "none") if alone else assess_risk(e.text)).risk
+        for e in examples
+    ]
 
 
-def cross_validated(examples: list[Example], threshold: float) -> list[str]:
+def cross_validated(examples: list[Example], threshold: float, alone: bool = False) -> list[str]:
     """Each message judged by a model trained on the other four fifths."""
     decided = [""] * len(examples)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
@@ -32,7 +41,7 @@ def cross_validated(examples: list[Example], threshold: float) -> list[str]:
     for train, test in folds.split(examples, labels):
         model = LearnedRiskModel.train([examples[i] for i in train], threshold)
         for index, label in zip(
-            test, combined_labels(model, [examples[i] for i in test]), strict=True
+            test, combined_labels(model, [examples[i] for i in test], alone), strict=True
         ):
             decided[index] = label
     return decided
@@ -62,10 +71,10 @@ def main() -> int:
     print("== rules + learned model, development set (5-fold cross-validation)")
     for threshold in THRESHOLDS:
         chosen = " <- used" if threshold == THRESHOLD else ""
-        print(
-            f"threshold {threshold}: {scores(development, cross_validated(development, threshold))}"
-            f"{chosen}"
-        )
+        combined = scores(development, cross_validated(development, threshold))
+        alone = scores(development, cross_validated(development, threshold, alone=True))
+        print(f"threshold {threshold}: {combined}{chosen}")
+        print(f"  the learned net alone: {alone}")
     model = LearnedRiskModel.train(development)
     held_out = load_examples(EVAL_DIR / "holdout")
     print("== rules + learned model, held-out set")

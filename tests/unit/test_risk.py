@@ -6,6 +6,7 @@ import pytest
 
 from safety import assess_risk
 from safety.evaluate import EVAL_DIR, evaluate, load_examples
+from safety.risk import with_terms
 
 
 @pytest.mark.parametrize(
@@ -49,6 +50,24 @@ def test_it_leaves_negations_history_idioms_and_offences_alone(text: str) -> Non
 
 def test_a_denial_in_one_clause_does_not_hide_risk_in_the_next() -> None:
     assert assess_risk("I'm not ok, I want to kill myself").risk == "self"
+
+
+def test_a_clause_that_is_only_a_past_time_dates_the_clause_before_it() -> None:
+    assert assess_risk("I overdosed once, a long time ago").risk == "none"
+    # A past time that says more than when is not a dating: the risk before it stands.
+    assert assess_risk("I want to die, I used to be happy").risk == "self"
+
+
+def test_a_named_list_serves_every_pattern_that_uses_it() -> None:
+    # {medicine} holds the medicines once; each overdose pattern uses it.
+    assert assess_risk("I've taken the whole box of co-codamol").risk == "self"
+    assert assess_risk("I've swallowed 40 sertraline").risk == "self"
+    assert assess_risk("I took too many of my citalopram").risk == "self"
+
+
+def test_a_pattern_naming_a_list_that_does_not_exist_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match=r"no term \{remedy\}"):
+        with_terms("taken all my {remedy}", {"medicine": "pills"})
 
 
 def test_self_is_reported_first_when_there_is_more_than_one_risk() -> None:
