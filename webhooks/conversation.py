@@ -120,7 +120,9 @@ class TurnHandler:
 
     def _without_database(self, inbound: Inbound, assessment: RiskAssessment) -> list[Reply]:
         """Crisis contacts, the hours and "we kept your message", from memory alone."""
-        replies = crisis_replies(assessment, inbound.team, self.wording)
+        # The person's age is in the database too, so a young person gets the general
+        # contacts here; Childline is among them once the database is back.
+        replies = crisis_replies(assessment.categories, inbound.team, self.wording)
         replies += self._closed_notice(inbound)
         replies.append(Reply(self.wording.say_for(inbound.team, "bot_unavailable")))
         return replies

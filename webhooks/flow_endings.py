@@ -22,11 +22,13 @@ from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.models import Message
 from webhooks.out_of_hours import pickup_note
+from webhooks.safety_net import crisis_reply
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)
 REFERRAL_PAYLOAD = "referral"
 RISK_PAYLOAD = "risk"
+PERSON_PAYLOAD = "person"
 _ENDED_WITHOUT_REFERRAL = ("ineligible", "declined")
 
 
@@ -44,7 +46,14 @@ class FlowEndings:
             return self.commit_referral(custom[REFERRAL_PAYLOAD], inbound, message)
         if RISK_PAYLOAD in custom and isinstance(custom[RISK_PAYLOAD], dict):
             return self.flag_risk(custom[RISK_PAYLOAD], inbound, message)
+        if PERSON_PAYLOAD in custom and isinstance(custom[PERSON_PAYLOAD], dict):
+            self.note_person(custom[PERSON_PAYLOAD], message)
         return []
+
+    def note_person(self, person: dict[str, Any], message: Message) -> None:
+        """What the flow has learnt about the person that changes what they are told."""
+        age = person.get("age")
+        message.conversation.person_age = age if isinstance(age, int) else None
 
     def commit_referral(self, payload: object, inbound: Inbound, message: Message) -> list[Reply]:
         """Store the referral (or not), then say what happened, in that order."""
@@ -113,5 +122,6 @@ class FlowEndings:
         # referral is urgent either way.
         if found.get("perspective") == "other":
             return [Reply(self.wording.say("crisis_urgent_note"))]
-        contacts = Reply(self.wording.say_for(inbound.team, f"crisis_{category}"), crisis=True)
+        age = message.conversation.person_age
+        contacts = crisis_reply(category, inbound.team, self.wording, age)
         return [contacts, Reply(self.wording.say("crisis_urgent_note"))]

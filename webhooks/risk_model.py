@@ -23,8 +23,9 @@ from safety.risk import has_guard_cue, normalise
 # Chosen by cross-validation on the development set: the learned net's own highest
 # recall while false alarms on hard negatives stay at or under 5% (see `make eval-risk`).
 THRESHOLD = 0.4
-# Below this many words the model has no context to judge ("me", "Myself" answer a form
-# question); such messages are left to the rules, which know "kms" and "suicidal".
+# Below this many words the model has no context to judge ("me", "Myself", "1 and 5"
+# answer a form question); such messages are left to the rules, which know "kms" and
+# "suicidal". Only words with letters count: numbers are choices, not context.
 MIN_WORDS = 3
 
 
@@ -74,7 +75,7 @@ class LearnedRiskModel:
 
     def add_to(self, assessment: RiskAssessment) -> RiskAssessment:
         """The rules' assessment, plus what the model finds when the rules found nothing."""
-        if assessment.risk != "none" or len(assessment.text.split()) < MIN_WORDS:
+        if assessment.risk != "none" or _words_with_letters(assessment.text) < MIN_WORDS:
             return assessment
         # Negations, past times, offences and idioms are the rules' to weigh: a bag of
         # words reads "I'm not scared to go home" as fear. Holding back here halves the
@@ -91,6 +92,10 @@ class LearnedRiskModel:
             evidence=(f"learned model ({probability:.2f})",),
             concern=True,
         )
+
+
+def _words_with_letters(text: str) -> int:
+    return sum(any(character.isalpha() for character in word) for word in text.split())
 
 
 @lru_cache(maxsize=1)

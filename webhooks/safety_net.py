@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -16,14 +17,24 @@ from webhooks.teams import Team
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)
+# Childline takes calls from anyone under 19, about harm to themselves or from others.
+CHILDLINE_UNDER = 19
+CHILDLINE_CATEGORIES = ("self", "from_others")
 
 
-def crisis_replies(assessment: RiskAssessment, team: Team, wording: Wording) -> list[Reply]:
+def crisis_replies(
+    categories: Sequence[str], team: Team, wording: Wording, age: int | None = None
+) -> list[Reply]:
     """The contacts for each category found, most urgent first, on any channel."""
-    return [
-        Reply(wording.say_for(team, f"crisis_{category}"), crisis=True)
-        for category in assessment.categories
-    ]
+    return [crisis_reply(category, team, wording, age) for category in categories]
+
+
+def crisis_reply(category: str, team: Team, wording: Wording, age: int | None) -> Reply:
+    """The contacts for one category; Childline too for a young person at risk."""
+    text = wording.say_for(team, f"crisis_{category}")
+    if category in CHILDLINE_CATEGORIES and age is not None and age < CHILDLINE_UNDER:
+        text = f"{text} {wording.say('crisis_young_person')}"
+    return Reply(text, crisis=True)
 
 
 def answer_risk(
@@ -51,7 +62,8 @@ def answer_risk(
         ",".join(assessment.categories),
         message.conversation_id,
     )
-    replies = crisis_replies(assessment, team, wording)
+    age = message.conversation.person_age
+    replies = crisis_replies(assessment.categories, team, wording, age)
     replies.append(Reply(wording.say("crisis_urgent_note")))
     return replies + carry_on(previous, wording, questions)
 

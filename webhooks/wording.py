@@ -12,6 +12,7 @@ from webhooks.teams import Team
 NHS_111 = "111"
 
 REQUIRED_KEYS = (
+    "crisis_young_person",
     "referral_sent",
     "referral_not_saved",
     "bot_unavailable",

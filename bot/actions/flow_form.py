@@ -19,13 +19,15 @@ from actions.flow_lookup import answers_of, context_for, flow_for, state_of
 from actions.submit import REFERRAL_PAYLOAD
 from flows import engine
 from flows.model import REVIEW
-from flows.navigation import perspective
+from flows.navigation import age, perspective
 from flows.rasa_domain import FLOW_SLOT, FORM, STATE_SLOT
 from flows.record import referral_record
 from flows.state import CONTROLS, DROPPED, SNAPSHOT
 
 # The key the gateway looks for in a custom payload when an answer shows risk.
 RISK_PAYLOAD = "risk"
+# ... and when the person's age becomes known or changes (it decides Childline).
+PERSON_PAYLOAD = "person"
 
 
 def answers_before(answers: dict[str, Any], asking: str | None) -> dict[str, Any]:
@@ -56,6 +58,7 @@ class ValidateReferralForm(Action):
             dispatcher.utter_message(json_message={REFERRAL_PAYLOAD: record})
             keep = [SlotSet(asking, None)] if asking else []
             return [*keep, SlotSet("requested_slot", asking)]
+        age_before = age(flow, answers_before(answers, asking), context.today)
         if asking is None or state.outcome:
             step = engine.start(flow, context)
         elif tracker.get_slot(asking) != latest.get("text"):
@@ -87,6 +90,9 @@ class ValidateReferralForm(Action):
                 "perspective": perspective(step.answers),
             }
             dispatcher.utter_message(json_message={RISK_PAYLOAD: found})
+        age_now = age(flow, step.answers, context.today)
+        if age_now != age_before:
+            dispatcher.utter_message(json_message={PERSON_PAYLOAD: {"age": age_now}})
         events: list[EventType] = [
             SlotSet(question_id, step.answers.get(question_id))
             for question_id in flow.question_ids

@@ -66,3 +66,18 @@ def test_risk_in_the_first_web_chat_message_then_the_referral_starts(
     assert first[-1].text == "When you are ready, text HELLO and I will take your referral."
     started = browser.send("hello")
     assert started[-1].text == "Who is making this referral?"
+
+
+def test_a_young_person_at_risk_is_given_childline_once_their_age_is_known(
+    stack: RunningStack,
+) -> None:
+    person = SmsSimulator(stack.url, TWILIO_AUTH_TOKEN, "+447911300009", "+441134960300")
+    script = respondent("south-essex", "self", full_name="Jo Young", date_of_birth="03/04/2010")
+    first = person.send("hello")
+    answer_until(person.send, script, first, stop_before="date_of_birth")
+    before = " ".join(person.send("my stepdad hits me"))
+    assert "0808 2000 247" in before and "0800 1111" not in before  # age not known yet
+    answer_until(person.send, script, person.send("03/04/2010"), stop_before="ethnicity_group")
+    after = " ".join(person.send("my stepdad hits me again"))
+    assert "0808 2000 247" in after
+    assert "Childline free on 0800 1111" in after

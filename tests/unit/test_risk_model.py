@@ -8,6 +8,7 @@ from safety import assess_risk
 from safety.evaluate import EVAL_DIR, load_examples
 from webhooks.risk_model import THRESHOLD, default_model
 from webhooks.risk_model_eval import cross_validated
+from webhooks.scripted import demo_answers
 
 
 def test_it_catches_a_phrasing_the_rules_miss() -> None:
@@ -21,6 +22,13 @@ def test_it_catches_a_phrasing_the_rules_miss() -> None:
 def test_it_never_clears_what_the_rules_found() -> None:
     ruled = assess_risk("I'm going to kill myself")
     assert default_model().add_to(ruled) is ruled
+
+
+def test_it_leaves_every_demo_answer_alone() -> None:
+    # A whole referral's ordinary answers: none of them may read as risk.
+    for branch in ("self", "professional"):
+        for question, text in demo_answers(branch).items():
+            assert default_model().add_to(assess_risk(text)).risk == "none", (question, text)
 
 
 def test_it_leaves_everyday_messages_alone() -> None:
@@ -41,7 +49,9 @@ def test_its_threshold_keeps_false_alarms_under_5_percent_in_cross_validation() 
     assert sum(d != "none" for d in risky) / len(risky) >= 0.95
 
 
-@pytest.mark.parametrize("answer", ["Myself", "me", "for me", "yes", "no thanks", "1"])
+@pytest.mark.parametrize(
+    "answer", ["Myself", "me", "for me", "yes", "no thanks", "1", "1 and 5", "2, 3 and 4"]
+)
 def test_the_learned_net_leaves_short_form_answers_to_the_rules(answer: str) -> None:
     assert default_model().add_to(assess_risk(answer)).risk == "none"
 

@@ -45,6 +45,9 @@ class Conversation(Base):
     callback_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
     # How the flow ended without a referral: "ineligible" or "declined" (nothing kept).
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The referred person's age in years once the flow has it (the crisis contacts for a
+    # young person include Childline); the date of birth itself stays in the referral.
+    person_age: Mapped[int | None] = mapped_column(default=None)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id"
