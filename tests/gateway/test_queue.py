@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import make_referral
+from webhooks.db import repository
 
 
 def test_it_sends_a_visitor_to_sign_in(client: FlaskClient) -> None:
@@ -40,6 +42,27 @@ def test_it_lists_the_teams_referrals(
     detail = client.get(f"/queue/{mine.id}").get_data(as_text=True)
     assert "Sam Jones" in detail
     assert client.get(f"/queue/{theirs.id}").status_code == 404
+
+
+def test_a_withdrawn_consent_is_shown_before_the_answers(
+    client: FlaskClient, db: Session, practitioner_login: Callable[[str | None], None]
+) -> None:
+    referral = make_referral(db, "south-essex")  # agreed to the team, not to the police
+    practitioner_login("south-essex")
+    detail = " ".join(client.get(f"/queue/{referral.id}").get_data(as_text=True).split())
+    assert "Consent withdrawn" not in detail
+    assert "Liaison and Diversion team: agreed 24/11/2026 09:00" in detail
+    assert "Police: did not agree" in detail
+    withdrawn_at = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)
+    keys = [referral.conversation.contact_key]
+    assert repository.withdraw_consents(db, "south-essex", keys, withdrawn_at) == 1
+    db.commit()
+    detail = " ".join(client.get(f"/queue/{referral.id}").get_data(as_text=True).split())
+    assert "Consent withdrawn: do not share with" in detail
+    assert "Liaison and Diversion team (withdrawn 25/11/2026 14:30)" in detail
+    assert detail.index("Consent withdrawn") < detail.index("<h2>Answers</h2>")
+    listing = " ".join(client.get("/queue").get_data(as_text=True).split())
+    assert "Withdrawn: check before sharing" in listing
 
 
 def test_it_only_redirects_within_the_site_after_sign_in(
