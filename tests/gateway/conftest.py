@@ -15,8 +15,12 @@ from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
 from tests.conftest import TWILIO_AUTH_TOKEN
+from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
+from webhooks.db.engine import db_session
 from webhooks.db.models import Referral
+from webhooks.flow_endings import FlowEndings
+from webhooks.services import services
 
 SmsPoster = Callable[..., TestResponse]
 
@@ -125,3 +129,29 @@ def practitioner_login(client: FlaskClient, db: Session) -> Callable[[str | None
         assert response.status_code == 302
 
     return login
+
+
+FromFlow = Callable[[dict[str, object]], list[Reply]]
+
+
+@pytest.fixture
+def from_flow(app: Flask) -> Iterator[FromFlow]:
+    """Hand a custom payload from the flow to the gateway's turn handler, as Rasa's reply
+    would, in a South Essex text conversation; what it commits is visible to `db`."""
+    with app.test_request_context():
+        team = services().teams.by_id("south-essex")
+        assert team is not None
+        session = db_session()
+        sender = "+447911123456"
+        conversation = repository.find_or_open_conversation(session, team.id, "sms", sender)
+        message = repository.add_inbound(session, conversation, "yes", None)
+        session.commit()
+        inbound = Inbound(team=team, channel="sms", contact_key=sender, text="yes")
+        endings = FlowEndings(session, services().wording, services().now())
+
+        def handle(payload: dict[str, object]) -> list[Reply]:
+            replies = endings.handle(payload, inbound, message)
+            session.commit()
+            return replies
+
+        yield handle

@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from webhooks.conversation_types import Inbound, Reply
+from tests.gateway.conftest import FromFlow
+from webhooks.conversation_types import Reply
 from webhooks.db import repository
-from webhooks.db.engine import db_session
 from webhooks.db.models import Referral
-from webhooks.flow_endings import FlowEndings
-from webhooks.services import services
 
 Commit = Callable[[dict[str, object]], list[Reply]]
 
 
 @pytest.fixture
-def commit(app: Flask) -> Iterator[Commit]:
+def commit(from_flow: FromFlow) -> Commit:
     """Hand a referral payload to the gateway's own turn handler after a "yes" was stored."""
-    with app.test_request_context():
-        team = services().teams.by_id("south-essex")
-        assert team is not None
-        session = db_session()
-        conversation = repository.find_or_open_conversation(
-            session, team.id, "sms", "+447911123456"
-        )
-        message = repository.add_inbound(session, conversation, "yes", None)
-        session.commit()
-        inbound = Inbound(team=team, channel="sms", contact_key="+447911123456", text="yes")
-        endings = FlowEndings(session, services().wording, services().now())
-        yield lambda payload: endings.handle({"referral": payload}, inbound, message)
+    return lambda payload: from_flow({"referral": payload})
 
 
 def test_a_referral_that_cannot_be_stored_is_not_called_sent(commit: Commit, db: Session) -> None:

@@ -2,46 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from xml.etree import ElementTree
 
 import pytest
-from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.gateway.conftest import SmsPoster, sms_params
-from webhooks.conversation_types import Inbound, Reply
+from tests.gateway.conftest import FromFlow, SmsPoster, sms_params
 from webhooks.db import repository
-from webhooks.db.engine import db_session
 from webhooks.db.models import Conversation
-from webhooks.flow_endings import FlowEndings
-from webhooks.services import services
 
 SENDER = "+447911123456"
 SOUTH_ESSEX = "+441134960300"
 CHILDLINE = "0800 1111"
-FromFlow = Callable[[dict[str, object]], list[Reply]]
-
-
-@pytest.fixture
-def from_flow(app: Flask) -> Iterator[FromFlow]:
-    """Hand a custom payload from the flow to the gateway, as Rasa's reply would."""
-    with app.test_request_context():
-        team = services().teams.by_id("south-essex")
-        assert team is not None
-        session = db_session()
-        conversation = repository.find_or_open_conversation(session, team.id, "sms", SENDER)
-        message = repository.add_inbound(session, conversation, "03/04/2010", None)
-        session.commit()
-        inbound = Inbound(team=team, channel="sms", contact_key=SENDER, text="03/04/2010")
-        endings = FlowEndings(session, services().wording, services().now())
-
-        def handle(payload: dict[str, object]) -> list[Reply]:
-            replies = endings.handle(payload, inbound, message)
-            session.commit()
-            return replies
-
-        yield handle
 
 
 def texted(post_sms: SmsPoster, body: str) -> str:
