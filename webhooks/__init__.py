@@ -55,6 +55,13 @@ def create_app(settings: Settings | None = None) -> Flask:
             for question in flow.questions
             for wording in question.ask.all()
         ),
+        needs_words=frozenset(
+            wording
+            for flow in load_flows().values()
+            for question in flow.questions
+            if question.kind == "text"
+            for wording in question.ask.all()
+        ),
     )
     init_db(app, make_engine(settings.database_url))
     default_model()  # train the safety net's second net now, not on someone's first message

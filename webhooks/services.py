@@ -29,6 +29,8 @@ class Services:
     transports: Transports
     # Every question the flows ask, word for word (to tell a pending question).
     questions: frozenset[str]
+    # Those among them only words can answer (free text): a keypad cannot.
+    needs_words: frozenset[str] = frozenset()
 
     def now(self) -> datetime:
         """The current time, or the pinned TRIAGE_NOW."""

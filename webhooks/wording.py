@@ -13,6 +13,7 @@ NHS_111 = "111"
 
 REQUIRED_KEYS = (
     "crisis_young_person",
+    "voice_needs_words",
     "referral_sent",
     "referral_not_saved",
     "bot_unavailable",

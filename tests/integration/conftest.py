@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN, free_port
+from tests.fakes.twilio_api import FakeTwilio, fake_twilio
 from webhooks.config import PROJECT_ROOT
 from webhooks.stack import MODEL_PATH, RASA_VENV
 
@@ -35,6 +36,8 @@ class RunningStack:
     url: str
     env: dict[str, str]
     process: subprocess.Popen[str]
+    # Twilio's REST API as the stack sees it: the text messages it sent.
+    twilio: FakeTwilio
     output: list[str] = field(default_factory=list)
 
     def triage(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -73,7 +76,16 @@ def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+def twilio_rest() -> Iterator[FakeTwilio]:
+    """Twilio's REST API for the whole session (a call carried on by text, alerts)."""
+    with fake_twilio() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, twilio_rest: FakeTwilio
+) -> Iterator[RunningStack]:
     """Start `triage up`, wait for "Ready.", and stop it with Ctrl-C at the end."""
     if not (RASA_VENV / "bin" / "rasa").exists() or not MODEL_PATH.exists():
         pytest.fail("the Rasa environment or model is missing: run `make setup` (make test does)")
@@ -86,6 +98,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         ACTIONS_PORT=str(free_port()),
         DATABASE_URL=f"sqlite:///{work / 'triage.db'}",
         TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN,
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_API_BASE_URL=twilio_rest.url,
         SECRET_KEY="integration-secret-key",
         TRIAGE_NOW=OPEN_HOURS.isoformat(),
         TRIAGE_SPOOL_DIR=str(work / "spool"),
@@ -102,7 +116,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
-    running = RunningStack(url=f"http://127.0.0.1:{port}", env=env, process=process)
+    running = RunningStack(
+        url=f"http://127.0.0.1:{port}", env=env, process=process, twilio=twilio_rest
+    )
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS + 30
     while not any(line.startswith("Ready.") for line in running.output):
         try:

@@ -9,7 +9,13 @@ import requests
 from flows import load_flows
 from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
-from tests.integration.voice_scripts import SPOKEN, keyable, keyed_where_possible, spoken_only
+from tests.integration.voice_scripts import (
+    SPOKEN,
+    keyable,
+    keyed_where_possible,
+    keys_only,
+    spoken_only,
+)
 from tests.integration.walking import answer_until, stored_fields
 from tests.support.expected import expected_fields
 from webhooks.scripted import Respondent, demo_answers
@@ -19,13 +25,13 @@ TEAM, NUMBER, FLOW = "together-london", "+442079460100", "together_london"
 NAME = "Same Everywhere"
 
 
-def referrals_named(stack: RunningStack) -> list[dict[str, Any]]:
+def referrals_named(stack: RunningStack, name: str = NAME) -> list[dict[str, Any]]:
     headers = {"Authorization": f"Bearer {stack.api_token(TEAM)}"}
     listed = requests.get(f"{stack.url}/api/referrals", headers=headers, timeout=10).json()
     return [
         requests.get(f"{stack.url}/api/referrals/{r['id']}", headers=headers, timeout=10).json()
         for r in listed["referrals"]
-        if r["fields"].get("full_name") == NAME
+        if r["fields"].get("full_name") == name
     ]
 
 
@@ -62,3 +68,23 @@ def test_the_same_referral_is_stored_alike_on_every_channel(stack: RunningStack)
     expected = expected_fields(FLOW, "self", NAME)
     for referral in referrals:
         assert stored_fields(referral) == expected, referral["channel"]
+
+
+def test_a_caller_on_the_keypad_alone_finishes_the_referral_by_text(stack: RunningStack) -> None:
+    flow, caller, name = load_flows()[FLOW], "+447911100035", "Keys Only"
+    typed = {**demo_answers("self"), "full_name": name}
+    phone = VoiceSimulator(stack.url, TWILIO_AUTH_TOKEN, caller, NUMBER)
+    # Every question before the name can be answered on the keypad.
+    answer_until(keys_only(phone), Respondent(flow, keyable(typed)), phone.call(), "full_name")
+    offer = " ".join(phone.press("5"))
+    assert "This question needs an answer in words" in offer
+    assert "I have sent you a text message" in " ".join(phone.press("1"))
+    assert phone.ended
+    [sent] = [r.form for r in stack.twilio.requests if r.form.get("To") == caller]
+    assert sent["From"] == NUMBER
+    question = sent["Body"][sent["Body"].index("What is your full name?") :]
+    text = SmsSimulator(stack.url, TWILIO_AUTH_TOKEN, caller, NUMBER)
+    _, last = answer_until(text.send, Respondent(flow, typed), [question])
+    assert last[0].startswith("Thank you. Your referral has been sent")
+    [referral] = referrals_named(stack, name)
+    assert stored_fields(referral) == expected_fields(FLOW, "self", name)

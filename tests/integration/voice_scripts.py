@@ -38,6 +38,16 @@ def keyed_where_possible(phone: VoiceSimulator) -> Send:
     return send
 
 
+def keys_only(phone: VoiceSimulator) -> Send:
+    """Everything on the keypad: a caller who cannot or would rather not speak."""
+
+    def send(text: str) -> list[str]:
+        assert _KEYABLE.match(text), f"{text!r} cannot be keyed"
+        return phone.press(re.sub(r"\D", "", text))
+
+    return send
+
+
 def keyable(answers: dict[str, str]) -> dict[str, str]:
     """The demo answers as keys where a caller would key them."""
     keyed = dict(answers)

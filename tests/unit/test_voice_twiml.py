@@ -42,6 +42,9 @@ STEPS: dict[str, VoiceResponse] = {
         before=[WORDING.say("voice_silence_1")],
     ),
     "offer_text_or_call_back": offer_other_ways(WORDING, "/twilio/voice/other-ways"),
+    "keys_where_words_are_needed": offer_other_ways(
+        WORDING, "/twilio/voice/other-ways", why="voice_needs_words"
+    ),
     "referral_sent_then_hang_up": ask(
         [Reply("Thank you. Your referral has been sent.", ends_conversation=True)],
         WORDING,

@@ -144,6 +144,11 @@ def answer() -> Response:
         return twiml(ask(question, wording, _answer_url(attempt + 1), before=[nudge]))
     if call.digits == "0" or any(phrase in normalise(heard) for phrase in PERSON_PHRASES):
         return _put_through_to_a_person(team)
+    if call.digits and not call.speech and _asks_for_words(session, conversation):
+        # A name or an address cannot be keyed: offer to type it in a text message instead,
+        # so a caller who cannot or would rather not speak can still finish the referral.
+        action = url_for("voice.other_ways")
+        return twiml(offer_other_ways(wording, action, why="voice_needs_words"))
     replies = turn_handler().handle(
         Inbound(team=team, channel="voice", contact_key=call.call_sid, text=heard)
     )
@@ -196,6 +201,8 @@ def other_ways() -> Response:
     if conversation is None:
         return twiml(goodbye(found.wording.say("voice_goodbye")))
     choice = normalise(call.digits or call.speech)
+    if call.digits == "*" or choice in REPEAT_WORDS:
+        return twiml(ask(_last_question(session, conversation), found.wording, _answer_url()))
     if choice in TEXT_WORDS and _continue_by_text(conversation, team):
         session.commit()
         return twiml(goodbye(found.wording.say("voice_text_sent")))
@@ -203,6 +210,13 @@ def other_ways() -> Response:
     session.commit()
     key = "voice_callback" if conversation.phone else "voice_callback_withheld"
     return twiml(goodbye(found.wording.say(key)))
+
+
+def _asks_for_words(session: Session, conversation: Conversation) -> bool:
+    """Whether the open question is one only words can answer (a name, an address)."""
+    last = repository.last_bot_question(session, conversation.id)
+    # After an aside the question comes again at the end of "When you are ready, ...".
+    return last is not None and any(last.body.endswith(w) for w in services().needs_words)
 
 
 def _continue_by_text(conversation: Conversation, team: Team) -> bool:

@@ -76,10 +76,11 @@ def _listen(prompt: str, action: str, hints: str | None, **extra: object) -> Gat
     return gather
 
 
-def offer_other_ways(wording: Wording, action: str) -> VoiceResponse:
-    """After silence twice: carry on by text message (1) or ask for a call back (2)."""
+def offer_other_ways(wording: Wording, action: str, why: str = "voice_offer") -> VoiceResponse:
+    """Carry on by text message (1) or ask for a call back (2): after silence twice
+    (`voice_offer`), or keys pressed where only words can answer (`voice_needs_words`)."""
     response = VoiceResponse()
-    response.append(_listen(wording.say("voice_offer"), action, "text, call back", num_digits=1))
+    response.append(_listen(wording.say(why), action, "text, call back", num_digits=1))
     return response
 
 
