@@ -26,7 +26,13 @@ def crisis_replies(
     categories: Sequence[str], team: Team, wording: Wording, age: int | None = None
 ) -> list[Reply]:
     """The contacts for each category found, most urgent first, on any channel."""
-    return [crisis_reply(category, team, wording, age) for category in categories]
+    # Childline once, with the first category it serves: "my partner hits me and I want
+    # to die" needs it said one time, not twice.
+    first = next((c for c in categories if c in CHILDLINE_CATEGORIES), None)
+    return [
+        crisis_reply(category, team, wording, age if category == first else None)
+        for category in categories
+    ]
 
 
 def crisis_reply(category: str, team: Team, wording: Wording, age: int | None) -> Reply:

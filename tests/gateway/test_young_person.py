@@ -40,6 +40,15 @@ def test_a_person_under_19_at_risk_is_given_childline(
     assert CHILDLINE in texted(post_sms, text)
 
 
+def test_childline_is_given_once_when_there_is_risk_to_self_and_from_others(
+    from_flow: FromFlow, post_sms: SmsPoster
+) -> None:
+    from_flow({"person": {"age": 16}})
+    replies = texted(post_sms, "my stepdad hits me and I want to kill myself")
+    assert "116 123" in replies and "0808 2000 247" in replies
+    assert replies.count(CHILDLINE) == 1
+
+
 def test_an_adult_is_not_given_childline(from_flow: FromFlow, post_sms: SmsPoster) -> None:
     from_flow({"person": {"age": 19}})
     replies = texted(post_sms, "my stepdad hits me")
