@@ -20,9 +20,11 @@ from safety import RiskAssessment
 from safety.evaluate import EVAL_DIR, Example, load_examples
 from safety.risk import has_guard_cue, normalise
 
-# Chosen by cross-validation on the development set: the learned net's own highest
-# recall while false alarms on hard negatives stay at or under 5% (see `make eval-risk`).
-THRESHOLD = 0.4
+# Chosen by cross-validation on the development set (see `make eval-risk`): false alarms
+# on hard negatives at or under 5%, and a margin over ordinary form answers. At 0.4 the
+# net's own recall is two points higher, but "mental health, drugs or alcohol and
+# housing" (a spoken answer to "what do you need help with?") scored 0.41.
+THRESHOLD = 0.5
 # Below this many words the model has no context to judge ("me", "Myself", "1 and 5"
 # answer a form question); such messages are left to the rules, which know "kms" and
 # "suicidal". Only words with letters count: numbers are choices, not context.

@@ -6,6 +6,7 @@ import pytest
 
 from safety import assess_risk
 from safety.evaluate import EVAL_DIR, load_examples
+from tests.integration.voice_scripts import SPOKEN
 from webhooks.risk_model import THRESHOLD, default_model
 from webhooks.risk_model_eval import cross_validated
 from webhooks.scripted import demo_answers
@@ -25,9 +26,9 @@ def test_it_never_clears_what_the_rules_found() -> None:
 
 
 def test_it_leaves_every_demo_answer_alone() -> None:
-    # A whole referral's ordinary answers: none of them may read as risk.
-    for branch in ("self", "professional"):
-        for question, text in demo_answers(branch).items():
+    # A whole referral's ordinary answers, typed or spoken: none may read as risk.
+    for answers in (demo_answers("self"), demo_answers("professional"), SPOKEN):
+        for question, text in answers.items():
             assert default_model().add_to(assess_risk(text)).risk == "none", (question, text)
 
 
