@@ -11,9 +11,10 @@ import phonenumbers
 from flows import choices, dates, spoken
 from flows.conditions import SKIPPED
 from flows.errors import AnswerError
-from flows.model import Question
+from flows.model import DOCUMENT_CHOICES, Question
 
 AnswerValue = str | bool | int | list[str]
+DOCUMENTS_SENT = DOCUMENT_CHOICES[-1]
 
 YES_WORDS = {
     "yes",
@@ -75,8 +76,14 @@ class Answer:
     display: str
 
 
-def parse_answer(question: Question, text: str, today: date | None = None) -> Answer:
-    """Parse `text` as an answer to `question`, or raise AnswerError."""
+def parse_answer(
+    question: Question, text: str, today: date | None = None, documents: int = 0
+) -> Answer:
+    """Parse `text` as an answer to `question`, or raise AnswerError.
+
+    `documents` is how many files the conversation has received: "I have sent them" is
+    no answer until one has arrived.
+    """
     cleaned = " ".join(text.replace("\u2019", "'").split())
     if not cleaned:
         raise AnswerError("empty")
@@ -96,6 +103,11 @@ def parse_answer(question: Question, text: str, today: date | None = None) -> An
         return _parse_postcode(cleaned)
     if question.kind == "single":
         option = choices.one_option(question.options, cleaned)
+        return Answer(value=option.value, display=option.label)
+    if question.kind == "documents":
+        option = choices.one_option(question.options, cleaned)
+        if option.value == DOCUMENTS_SENT and documents < 1:
+            raise AnswerError("no file received yet")
         return Answer(value=option.value, display=option.label)
     if question.kind == "multi":
         picked = choices.several_options(question.options, cleaned)
@@ -186,7 +198,7 @@ def display_value(question: Question, value: object) -> str:
     if question.kind == "uk_phone":
         number = phonenumbers.parse(str(value), "GB")
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    if question.kind in ("single", "multi"):
+    if question.kind in ("single", "multi", "documents"):
         values = value if isinstance(value, list) else [value]
         labels = {option.value: option.label for option in question.options}
         return ", ".join(labels.get(str(item), str(item)) for item in values)

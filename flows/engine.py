@@ -57,7 +57,10 @@ def prompt(
     question = flow.question(asking)
     easy = is_easy(flow, answers, state, context.today)
     text = question.ask.pick(perspective(answers), easy, context.voice)
-    return Prompt(text, tuple(option.label for option in question.options))
+    options = question.options
+    if question.kind == "documents" and context.voice:
+        options = options[:-1]  # a call cannot carry a file: email, or none to send
+    return Prompt(text, tuple(option.label for option in options))
 
 
 def receive(
@@ -87,7 +90,7 @@ def receive(
     if control is not None:
         return _control(flow, question, current, state, control, context)
     try:
-        answer = parse_answer(question, text, context.today)
+        answer = parse_answer(question, text, context.today, context.documents)
     except AnswerError:
         return _missed(question, current, state, context)
     return accept(flow, question, current, state, answer.value, context)

@@ -5,7 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-ANSWER_KINDS = ("text", "number", "date", "uk_phone", "postcode", "yes_no", "single", "multi")
+ANSWER_KINDS = (
+    "text",
+    "number",
+    "date",
+    "uk_phone",
+    "postcode",
+    "yes_no",
+    "single",
+    "multi",
+    # Files sent in the conversation: answered "none", "email" or "sent".
+    "documents",
+)
+# The choices of a documents question, in this order. "sent" needs a file received, and
+# is last so that a call, which cannot carry a file, offers the others by the same keys.
+DOCUMENT_CHOICES = ("none", "email", "sent")
 # Who the questions are put to: the person themselves, or someone referring them.
 PERSPECTIVES = ("self", "other")
 # Wording variants a question may carry, besides its plain (self) wording.

@@ -11,7 +11,17 @@ from typing import Any
 
 from flows.conditions import ConditionError, parse_condition
 from flows.errors import FlowError
-from flows.model import ANSWER_KINDS, Band, Condition, Option, Question, RiskRule, Score, Wording
+from flows.model import (
+    ANSWER_KINDS,
+    DOCUMENT_CHOICES,
+    Band,
+    Condition,
+    Option,
+    Question,
+    RiskRule,
+    Score,
+    Wording,
+)
 
 RISK_CATEGORIES = ("self", "others", "from_others")
 ENDINGS = ("ineligible", "declined")
@@ -125,13 +135,15 @@ def _options(raw: dict[str, Any], kind: str, where: str) -> tuple[Option, ...]:
         if [option.value for option in options] != ["yes", "no"]:
             raise FlowError(f"{where}: a yes_no question needs options yes then no")
         return options
-    if kind in ("single", "multi"):
+    if kind in ("single", "multi", "documents"):
         if not isinstance(items, list) or len(items) < 2:
             raise FlowError(f"{where}: a {kind} question needs at least two options")
         options = tuple(_option(item, f"{where}.options[{n}]") for n, item in enumerate(items))
         values = [option.value for option in options]
         if len(set(values)) != len(values):
             raise FlowError(f"{where}: option values used twice")
+        if kind == "documents" and tuple(values) != DOCUMENT_CHOICES:
+            raise FlowError(f"{where}: a documents question needs options {DOCUMENT_CHOICES}")
         return options
     if items is not None:
         raise FlowError(f"{where}: a {kind} question has no options")

@@ -34,6 +34,8 @@ class Context:
     voice: bool = False
     # When the message arrived (ISO-8601), stamped on each answer (consent needs it).
     now: str = ""
+    # Files the conversation has received so far (a documents question checks it).
+    documents: int = 0
 
 
 @dataclass(frozen=True)

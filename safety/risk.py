@@ -38,6 +38,9 @@ class RiskAssessment:
     evidence: tuple[str, ...] = ()
     # Words that may mean risk although no rule matched: offer the contacts gently.
     concern: bool = False
+    # A negation, a past time, an offence or an idiom was present: words that often make
+    # risky words harmless. The rules weigh them where they stand; a learned net cannot.
+    guarded: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form `triage risk` prints."""
@@ -164,14 +167,7 @@ def _counts(category: str, clause: str, match: re.Match[str], lexicon: _Lexicon)
     )
 
 
-def has_guard_cue(text: str) -> bool:
-    """Whether the message has words that often make risky words harmless.
-
-    A negation, a time in the past, an offence being described, an everyday idiom: the
-    rules weigh these where they stand; a learned net that cannot should hold back.
-    """
-    lexicon = _lexicon()
-    said = normalise(text)
+def _has_guard_cue(said: str, lexicon: _Lexicon) -> bool:
     return bool(
         lexicon.negation.search(said)
         or lexicon.history.search(said)
@@ -191,7 +187,8 @@ def assess_risk(text: str) -> RiskAssessment:
     """Assess one message. Never raises on odd input; empty text is no risk."""
     lexicon = _lexicon()
     found: dict[str, list[str]] = {}
-    clauses = _clauses(normalise(text))
+    said = normalise(text)
+    clauses = _clauses(said)
     for index, (clause, denied) in enumerate(clauses):
         if denied or _dated_by_next(clauses[index + 1 : index + 2], lexicon):
             continue
@@ -207,5 +204,6 @@ def assess_risk(text: str) -> RiskAssessment:
         risk=categories[0] if categories else "none",
         categories=categories,
         evidence=evidence,
-        concern=bool(categories) or bool(lexicon.concern.search(normalise(text))),
+        concern=bool(categories) or bool(lexicon.concern.search(said)),
+        guarded=_has_guard_cue(said, lexicon),
     )

@@ -13,9 +13,12 @@ from flows import load_flows
 from webhooks.alerts import build_transports
 from webhooks.api import referrals as api_referrals
 from webhooks.channels import sms, voice, webchat
+from webhooks.channels.twilio_media import TWILIO_API, MediaFetcher
 from webhooks.config import Settings, settings_from_env
 from webhooks.db.engine import init_app as init_db
 from webhooks.db.engine import make_engine
+from webhooks.documents.checks import MAX_BYTES
+from webhooks.documents.cipher import DocumentCipher
 from webhooks.queue import auth, views
 from webhooks.rasa_client import RasaClient
 from webhooks.risk_model import default_model
@@ -42,25 +45,26 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,
+        # A document may be 50 MiB; the form around it adds a little.
+        MAX_CONTENT_LENGTH=MAX_BYTES + 1024 * 1024,
     )
+    transports = build_transports(settings)
     app.extensions["triage"] = Services(
         settings=settings,
         teams=load_teams(settings.data_dir / "teams"),
         wording=Wording.load(settings.data_dir / "messages.yml"),
         rasa=RasaClient(settings.rasa_url, settings.rasa_timeout_seconds),
-        transports=build_transports(settings),
-        questions=frozenset(
-            wording
-            for flow in load_flows().values()
-            for question in flow.questions
-            for wording in question.ask.all()
-        ),
-        needs_words=frozenset(
-            wording
-            for flow in load_flows().values()
-            for question in flow.questions
-            if question.kind == "text"
-            for wording in question.ask.all()
+        transports=transports,
+        questions=_wordings(),
+        needs_words=_wordings("text"),
+        asks_for_files=_wordings("documents"),
+        documents=DocumentCipher.from_secrets(settings.document_keys, settings.secret_key),
+        media=MediaFetcher(
+            http=transports.http,
+            api_base=settings.twilio_api_base_url or TWILIO_API,
+            auth=(settings.twilio_account_sid, settings.twilio_auth_token)
+            if settings.twilio_account_sid
+            else None,
         ),
     )
     init_db(app, make_engine(settings.database_url))
@@ -74,3 +78,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.exempt(voice.bp)
     csrf.exempt(api_referrals.bp)
     return app
+
+
+def _wordings(kind: str | None = None) -> frozenset[str]:
+    """Every way the flows word their questions (of one kind, if given)."""
+    return frozenset(
+        wording
+        for flow in load_flows().values()
+        for question in flow.questions
+        if kind is None or question.kind == kind
+        for wording in question.ask.all()
+    )

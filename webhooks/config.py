@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_VAR_DIR / 'triage.db'}"
@@ -39,6 +41,8 @@ class Settings:
     # Twilio gives up on a webhook after 15 s; answer well inside that even if Rasa hangs.
     rasa_timeout_seconds: float = 8.0
     triage_now: datetime | None = None
+    # Fernet keys for documents at rest, newest first; empty: one derived from secret_key.
+    document_keys: tuple[str, ...] = ()
 
 
 def settings_from_env(environ: Mapping[str, str]) -> Settings:
@@ -62,6 +66,7 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         spool_dir=Path(environ.get("TRIAGE_SPOOL_DIR", "").strip() or DEFAULT_VAR_DIR / "spool"),
         rasa_timeout_seconds=_float(environ, "RASA_TIMEOUT_SECONDS", 8.0),
         triage_now=triage_now,
+        document_keys=_fernet_keys(environ, "TRIAGE_DOCUMENT_KEYS"),
     )
 
 
@@ -96,6 +101,20 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be more than 0")
     return value
+
+
+def _fernet_keys(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    keys = tuple(key.strip() for key in environ.get(name, "").split(",") if key.strip())
+    for key in keys:
+        try:
+            Fernet(key.encode("ascii"))
+        except (ValueError, UnicodeEncodeError) as error:
+            raise ConfigError(
+                f"{name} must be Fernet keys separated by commas, newest first "
+                "(make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            ) from error
+    return keys
 
 
 def _optional_datetime(environ: Mapping[str, str], name: str) -> datetime | None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from flows import detect_control
 from safety import RiskAssessment, assess_risk
 from webhooks.conversation_types import Inbound, Reply
-from webhooks.db import repository
+from webhooks.db import documents, repository
 from webhooks.db.models import Message, as_utc
 from webhooks.flow_endings import FlowEndings
 from webhooks.gateway_controls import GATEWAY_CONTROLS, answer_control
@@ -86,7 +86,8 @@ class TurnHandler:
         last_seen: datetime | None,
     ) -> list[Reply]:
         # Out of hours, a new conversation hears so first, with the crisis contacts.
-        opening = self._closed_notice(inbound) if _is_new(last_seen, self.now) else []
+        closed = self._closed_notice(inbound) if _is_new(last_seen, self.now) else []
+        opening = [*inbound.acknowledgements, *closed]
         if assessment.risk != "none":
             # The safety net answers at once; the form's question stays open in Rasa.
             replies = answer_risk(
@@ -101,7 +102,7 @@ class TurnHandler:
             return self._finish(message, replies[:1] + opening + replies[1:])
         if not inbound.to_rasa:
             message.status = "answered"
-            return self._finish(message, [])
+            return self._finish(message, list(inbound.acknowledgements))
         control = detect_control(inbound.text)
         if control in GATEWAY_CONTROLS:
             replies = answer_control(
@@ -123,6 +124,7 @@ class TurnHandler:
         # The person's age is in the database too, so a young person gets the general
         # contacts here; Childline is among them once the database is back.
         replies = crisis_replies(assessment.categories, inbound.team, self.wording)
+        replies += inbound.acknowledgements
         replies += self._closed_notice(inbound)
         replies.append(Reply(self.wording.say_for(inbound.team, "bot_unavailable")))
         return replies
@@ -135,6 +137,8 @@ class TurnHandler:
             "flow_id": inbound.team.flows[0],
             # The gateway's clock (pinned by TRIAGE_NOW): dates are checked against it.
             "now": self.now.isoformat(),
+            # Files received so far: "I have sent them" is checked against it.
+            "documents": documents.count_documents(self.session, message.conversation_id),
         }
         try:
             bot_messages = self.rasa.send(

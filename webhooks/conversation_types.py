@@ -8,6 +8,18 @@ from webhooks.teams import Team
 
 
 @dataclass(frozen=True)
+class Reply:
+    """What the bot says back: text and, optionally, choices to offer."""
+
+    text: str
+    options: tuple[str, ...] = ()
+    # The referral is finished: a call can say goodbye and hang up.
+    ends_conversation: bool = False
+    # Crisis contacts from the safety net: a call offers to put the person through.
+    crisis: bool = False
+
+
+@dataclass(frozen=True)
 class Inbound:
     """A message from a person, already parsed and normalised by its channel."""
 
@@ -21,15 +33,5 @@ class Inbound:
     # False: store it and run the safety net, but do not pass it to Rasa (HELP, START,
     # anything from a number that texted STOP).
     to_rasa: bool = True
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the bot says back: text and, optionally, choices to offer."""
-
-    text: str
-    options: tuple[str, ...] = ()
-    # The referral is finished: a call can say goodbye and hang up.
-    ends_conversation: bool = False
-    # Crisis contacts from the safety net: a call offers to put the person through.
-    crisis: bool = False
+    # Said first: what became of any files that came with the message.
+    acknowledgements: tuple[Reply, ...] = ()

@@ -32,7 +32,7 @@ class RasaClient:
         self.timeout_seconds = timeout_seconds
         self._http = requests.Session()
 
-    def send(self, sender: str, text: str, metadata: dict[str, str]) -> list[BotMessage]:
+    def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
         """Send one user message; return the bot's replies in order."""
         try:
             response = self._http.post(

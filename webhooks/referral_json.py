@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from webhooks.db.models import Referral, RiskFlag, as_utc
+from flask import url_for
+
+from webhooks.db.models import Document, Referral, RiskFlag, as_utc
 
 
 def referral_summary(referral: Referral) -> dict[str, Any]:
@@ -25,8 +27,11 @@ def referral_summary(referral: Referral) -> dict[str, Any]:
     }
 
 
-def referral_detail(referral: Referral, risk_flags: list[RiskFlag]) -> dict[str, Any]:
-    """Everything about one referral: each answer with its question, and any risk found."""
+def referral_detail(
+    referral: Referral, risk_flags: list[RiskFlag], documents: list[Document]
+) -> dict[str, Any]:
+    """Everything about one referral: each answer with its question, any risk found, and
+    the documents sent (each fetched from its own URL)."""
     detail = referral_summary(referral)
     detail["risk_flags"] = [
         {
@@ -61,5 +66,17 @@ def referral_detail(referral: Referral, risk_flags: list[RiskFlag]) -> dict[str,
             else None,
         }
         for consent in referral.consents
+    ]
+    detail["documents"] = [
+        {
+            "id": document.id,
+            "filename": document.filename,
+            "content_type": document.content_type,
+            "size_bytes": document.size_bytes,
+            "sha256": document.sha256,
+            "received_at": as_utc(document.received_at).isoformat(),
+            "url": url_for("api.get_document", referral_id=referral.id, document_id=document.id),
+        }
+        for document in documents
     ]
     return detail

@@ -18,7 +18,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from safety import RiskAssessment
 from safety.evaluate import EVAL_DIR, Example, load_examples
-from safety.risk import has_guard_cue, normalise
+from safety.risk import normalise
 
 # Chosen by cross-validation on the development set (see `make eval-risk`): false alarms
 # on hard negatives at or under 5%, and a margin over ordinary form answers. At 0.4 the
@@ -82,7 +82,7 @@ class LearnedRiskModel:
         # Negations, past times, offences and idioms are the rules' to weigh: a bag of
         # words reads "I'm not scared to go home" as fear. Holding back here halves the
         # false alarms for a few points of recall (cross-validated, `make eval-risk`).
-        if has_guard_cue(assessment.text):
+        if assessment.guarded:
             return assessment
         label, probability = self.predict(assessment.text)
         if label == "none":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -30,15 +31,19 @@ def typed(answer: str) -> str:
     return "skip" if answer == SKIP else answer
 
 
-def ended(messages: list[str], path: Path = DATA / "messages.yml") -> bool:
+@lru_cache(maxsize=1)
+def _ending_starts(path: Path = DATA / "messages.yml") -> tuple[str, ...]:
+    wording = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(" ".join(str(wording[k]).split()).split("{")[0][:40] for k in ENDING_KEYS)
+
+
+def ended(messages: list[str]) -> bool:
     """Whether the bot's messages end the conversation.
 
     Known by how an ending message starts (before any blank, at most 40 characters), so
     a channel that adds to the end of the message, as voice does, is still recognised.
     """
-    wording = yaml.safe_load(path.read_text(encoding="utf-8"))
-    starts = tuple(" ".join(str(wording[k]).split()).split("{")[0][:40] for k in ENDING_KEYS)
-    return any(message.startswith(starts) for message in messages)
+    return any(message.startswith(_ending_starts()) for message in messages)
 
 
 class UnknownQuestion(LookupError):

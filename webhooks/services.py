@@ -8,9 +8,11 @@ from datetime import datetime, timezone
 from flask import current_app
 
 from webhooks.alerts import Transports
+from webhooks.channels.twilio_media import MediaFetcher
 from webhooks.config import Settings
 from webhooks.conversation import TurnHandler
 from webhooks.db.engine import db_session
+from webhooks.documents.cipher import DocumentCipher
 from webhooks.rasa_client import RasaClient
 from webhooks.risk_model import default_model
 from webhooks.teams import TeamDirectory
@@ -30,7 +32,12 @@ class Services:
     # Every question the flows ask, word for word (to tell a pending question).
     questions: frozenset[str]
     # Those among them only words can answer (free text): a keypad cannot.
-    needs_words: frozenset[str] = frozenset()
+    needs_words: frozenset[str]
+    # Those that ask for files (web chat shows its upload control).
+    asks_for_files: frozenset[str]
+    # Files people send: encrypted at rest, and fetched from Twilio's media URLs.
+    documents: DocumentCipher
+    media: MediaFetcher
 
     def now(self) -> datetime:
         """The current time, or the pinned TRIAGE_NOW."""

@@ -51,4 +51,10 @@ def context_for(tracker: Tracker) -> Context:
     except ValueError:
         today = date.today()
     channel = meta.get("channel") or tracker.get_slot("channel")
-    return Context(today=today, voice=channel == "voice", now=now)
+    documents = meta.get("documents")
+    return Context(
+        today=today,
+        voice=channel == "voice",
+        now=now,
+        documents=documents if isinstance(documents, int) else 0,
+    )

@@ -22,6 +22,7 @@ class Recorded:
     path: str
     form: dict[str, str]
     json_body: object
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -31,6 +32,14 @@ class FakeTwilio:
     url: str
     requests: list[Recorded] = field(default_factory=list)
     status: int = 201
+    # Files a message carries, by path, as Twilio serves them: (content type, bytes).
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    fetched: list[Recorded] = field(default_factory=list)
+
+    def add_media(self, path: str, content_type: str, data: bytes) -> str:
+        """Serve a file at `path`; returns its URL, as a MediaUrlN field gives it."""
+        self.media[path] = (content_type, data)
+        return self.url + path
 
 
 @contextmanager
@@ -53,6 +62,18 @@ def fake_twilio() -> Iterator[FakeTwilio]:
             self.send_header("Content-Length", str(len(encoded)))
             self.end_headers()
             self.wfile.write(encoded)
+
+        def do_GET(self) -> None:
+            state.fetched.append(Recorded(self.path, {}, None, dict(self.headers.items())))
+            if self.path not in state.media:
+                self.send_error(404)
+                return
+            content_type, data = state.media[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def log_message(self, *args: object) -> None:
             pass

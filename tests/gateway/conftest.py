@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,10 @@ from twilio.request_validator import RequestValidator
 from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
-from tests.conftest import TWILIO_AUTH_TOKEN
+from tests.conftest import TWILIO_AUTH_TOKEN, free_port
+from tests.fakes.twilio_api import FakeTwilio, fake_twilio
+from webhooks import create_app
+from webhooks.config import Settings
 from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.engine import db_session
@@ -23,6 +27,9 @@ from webhooks.flow_endings import FlowEndings
 from webhooks.services import services
 
 SmsPoster = Callable[..., TestResponse]
+ACCOUNT_SID = "AC" + "0" * 32
+# Nothing listens here: a database that is down.
+DATABASE_DOWN = f"postgresql://postgres@127.0.0.1:{free_port()}/triage"
 
 
 def sms_params(body: str, **overrides: str) -> dict[str, str]:
@@ -31,7 +38,7 @@ def sms_params(body: str, **overrides: str) -> dict[str, str]:
     params = {
         "MessageSid": sid,
         "SmsSid": sid,
-        "AccountSid": "AC" + "0" * 32,
+        "AccountSid": ACCOUNT_SID,
         "From": "+447911123456",
         "To": "+442079460100",
         "Body": body,
@@ -129,6 +136,32 @@ def practitioner_login(client: FlaskClient, db: Session) -> Callable[[str | None
         assert response.status_code == 302
 
     return login
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    """Twilio's REST API and media store, on a local port."""
+    with fake_twilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def app_with_twilio_rest(settings: Settings, twilio: FakeTwilio) -> Iterator[Flask]:
+    """The gateway with a Twilio account whose REST API is the fake."""
+    app = create_app(
+        replace(settings, twilio_account_sid=ACCOUNT_SID, twilio_api_base_url=twilio.url)
+    )
+    yield app
+    app.extensions["engine"].dispose()
+    app.extensions["triage"].transports.http.close()
+
+
+@pytest.fixture
+def app_without_database(settings: Settings) -> Iterator[Flask]:
+    """The gateway with its database down (nothing listens where it points)."""
+    app = create_app(replace(settings, database_url=DATABASE_DOWN))
+    yield app
+    app.extensions["engine"].dispose()
 
 
 FromFlow = Callable[[dict[str, object]], list[Reply]]

@@ -15,14 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import free_port
 from tests.gateway.conftest import signed_post, sms_params
 from webhooks import create_app
 from webhooks.config import Settings
 from webhooks.db.models import Message
-
-# Nothing listens here: a database that is down.
-DATABASE_DOWN = f"postgresql://postgres@127.0.0.1:{free_port()}/triage"
 
 
 def post(client: FlaskClient, params: dict[str, str]) -> tuple[list[str], float]:
@@ -40,13 +36,6 @@ def hanging_rasa() -> Iterator[str]:
         server.bind(("127.0.0.1", 0))
         server.listen(8)
         yield f"http://127.0.0.1:{server.getsockname()[1]}"
-
-
-@pytest.fixture
-def app_without_database(settings: Settings) -> Iterator[Flask]:
-    app = create_app(replace(settings, database_url=DATABASE_DOWN))
-    yield app
-    app.extensions["engine"].dispose()
 
 
 def test_with_rasa_stopped_the_answer_arrives_at_once(client: FlaskClient) -> None:

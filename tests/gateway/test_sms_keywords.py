@@ -45,20 +45,6 @@ def test_help_says_who_we_are_and_gives_the_crisis_line(post_sms: SmsPoster) -> 
     assert "0808 186 6798" in reply
 
 
-def test_a_file_on_its_own_is_acknowledged_and_kept(post_sms: SmsPoster, db: Session) -> None:
-    params = sms_params(
-        "",
-        NumMedia="1",
-        MediaContentType0="image/jpeg",
-        MediaUrl0="https://api.twilio.com/media/ME1",
-    )
-    [reply] = bodies(post_sms(params).data)
-    assert reply.startswith("Thank you, we have received your file")
-    assert db.scalars(select(Message.body).where(Message.direction == "in")).one() == (
-        "[1 attachment(s)]"
-    )
-
-
 def test_replies_are_gsm7_so_a_text_costs_one_segment_not_three(post_sms: SmsPoster) -> None:
     for reply in bodies(post_sms(sms_params("HELP")).data):
         assert set(reply) <= GSM7

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN
-from tests.fakes.twilio_api import FakeTwilio, fake_twilio
+from tests.fakes.twilio_api import FakeTwilio
 from tests.gateway.conftest import signed_post
 from webhooks import create_app
 from webhooks.config import Settings
@@ -35,6 +34,21 @@ post = signed_post
 
 def said(response: TestResponse) -> str:
     return response.get_data(as_text=True)
+
+
+def call_asked(
+    client: FlaskClient,
+    db: Session,
+    question: str,
+    answered: str = "[call started]",
+    call_sid: str = "CA" + "1" * 32,
+) -> None:
+    """A call under way whose last words from the bot were `question` (Rasa is down here)."""
+    post(client, "/twilio/voice", call_params(call_sid))
+    conversation = db.scalars(select(Conversation)).one()
+    inbound = repository.add_inbound(db, conversation, answered, None, at=OPEN_HOURS)
+    repository.add_outbound(db, inbound, question, at=OPEN_HOURS)
+    db.commit()
 
 
 @pytest.mark.parametrize(
@@ -99,11 +113,7 @@ def test_silence_is_met_twice_with_new_words_then_other_ways_are_offered(
 
 
 def test_star_repeats_the_question(client: FlaskClient, db: Session) -> None:
-    post(client, "/twilio/voice", call_params())
-    conversation = db.scalars(select(Conversation)).one()
-    inbound = repository.add_inbound(db, conversation, "[call started]", None)
-    repository.add_outbound(db, inbound, "What is your full name?")
-    db.commit()
+    call_asked(client, db, "What is your full name?")
     for key in ({"Digits": "*"}, {"SpeechResult": "Repeat."}):
         body = said(post(client, "/twilio/voice/answer", call_params(**key)))
         assert "What is your full name?" in body
@@ -135,11 +145,7 @@ def test_a_dropped_call_is_marked_for_a_call_back(client: FlaskClient, db: Sessi
 def test_calling_again_within_a_day_carries_on_where_it_stopped(
     client: FlaskClient, db: Session
 ) -> None:
-    post(client, "/twilio/voice", call_params("CA" + "1" * 32))
-    conversation = db.scalars(select(Conversation)).one()
-    inbound = repository.add_inbound(db, conversation, "Sam Jones", None, at=OPEN_HOURS)
-    repository.add_outbound(db, inbound, "What is your date of birth?", at=OPEN_HOURS)
-    db.commit()
+    call_asked(client, db, "What is your date of birth?", "Sam Jones")
     post(client, "/twilio/voice/status", call_params("CA" + "1" * 32, CallStatus="completed"))
     body = said(post(client, "/twilio/voice", call_params("CA" + "3" * 32)))
     assert "Welcome back." in body
@@ -161,31 +167,11 @@ def test_a_call_from_the_same_number_after_a_day_starts_afresh(
     assert len(db.scalars(select(Conversation)).all()) == 2
 
 
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with fake_twilio() as fake:
-        yield fake
-
-
-@pytest.fixture
-def app_with_twilio_rest(settings: Settings, twilio: FakeTwilio) -> Iterator[Flask]:
-    app = create_app(
-        replace(settings, twilio_account_sid="AC" + "0" * 32, twilio_api_base_url=twilio.url)
-    )
-    yield app
-    app.extensions["engine"].dispose()
-    app.extensions["triage"].transports.http.close()
-
-
 def test_pressing_1_carries_the_referral_on_by_text_message(
     app_with_twilio_rest: Flask, twilio: FakeTwilio, db: Session
 ) -> None:
     client = app_with_twilio_rest.test_client()
-    post(client, "/twilio/voice", call_params())
-    conversation = db.scalars(select(Conversation)).one()
-    inbound = repository.add_inbound(db, conversation, "Sam Jones", None)
-    repository.add_outbound(db, inbound, "What is your date of birth?")
-    db.commit()
+    call_asked(client, db, "What is your date of birth?", "Sam Jones")
     body = said(post(client, "/twilio/voice/other-ways", call_params(Digits="1")))
     assert "I have sent you a text message." in body
     [sms] = twilio.requests
@@ -201,11 +187,7 @@ def test_keys_pressed_where_only_words_can_answer_offer_a_text_message_instead(
     app_with_twilio_rest: Flask, twilio: FakeTwilio, db: Session
 ) -> None:
     client = app_with_twilio_rest.test_client()
-    post(client, "/twilio/voice", call_params())
-    conversation = db.scalars(select(Conversation)).one()
-    inbound = repository.add_inbound(db, conversation, "[call started]", None)
-    repository.add_outbound(db, inbound, "What is your full name?")
-    db.commit()
+    call_asked(client, db, "What is your full name?")
     offer = said(post(client, "/twilio/voice/answer", call_params(Digits="5")))
     assert "This question needs an answer in words" in offer
     assert "/twilio/voice/other-ways" in offer
@@ -221,11 +203,7 @@ def test_keys_pressed_where_only_words_can_answer_offer_a_text_message_instead(
 def test_keys_pressed_at_a_question_keys_can_answer_are_taken_as_the_answer(
     client: FlaskClient, db: Session
 ) -> None:
-    post(client, "/twilio/voice", call_params())
-    conversation = db.scalars(select(Conversation)).one()
-    inbound = repository.add_inbound(db, conversation, "[call started]", None)
-    repository.add_outbound(db, inbound, "What is your date of birth?")
-    db.commit()
+    call_asked(client, db, "What is your date of birth?")
     body = said(post(client, "/twilio/voice/answer", call_params(Digits="03041991")))
     assert "needs an answer in words" not in body
     # Rasa is down in these tests: the keys were taken to it, and kept for when it is back.
@@ -246,11 +224,7 @@ def test_risk_on_a_call_offers_to_put_the_caller_through_to_the_crisis_line(
 
 
 def test_a_caller_who_carries_on_hears_the_question_again(client: FlaskClient, db: Session) -> None:
-    post(client, "/twilio/voice", call_params())
-    conversation = db.scalars(select(Conversation)).one()
-    inbound = repository.add_inbound(db, conversation, "[call started]", None, at=OPEN_HOURS)
-    repository.add_outbound(db, inbound, "What is your full name?", at=OPEN_HOURS)
-    db.commit()
+    call_asked(client, db, "What is your full name?")
     post(client, "/twilio/voice/answer", call_params(SpeechResult="I want to kill myself"))
     body = said(post(client, "/twilio/voice/connect", call_params(Digits="2")))
     assert "When you are ready, we can carry on. What is your full name?" in body

@@ -10,7 +10,6 @@ from flows import load_flows
 from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
 from tests.integration.voice_scripts import (
-    SPOKEN,
     keyable,
     keyed_where_possible,
     keys_only,
@@ -18,6 +17,7 @@ from tests.integration.voice_scripts import (
 )
 from tests.integration.walking import answer_until, stored_fields
 from tests.support.expected import expected_fields
+from tests.support.spoken import SPOKEN
 from webhooks.scripted import Respondent, demo_answers
 from webhooks.simulator import ChatSimulator, SmsSimulator, VoiceSimulator
 

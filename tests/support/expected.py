@@ -85,6 +85,8 @@ PROFESSIONAL: dict[str, Any] = {
     "offending_history": "Two earlier shoplifting convictions",
     "priority_reasons": "First time in custody and very distressed",
 }
+# Questions only one team asks.
+FLOW_ONLY: dict[str, dict[str, Any]] = {"together_london": {"documents": "none"}}
 # Questions only for people referring themselves.
 SELF_ONLY = ("easy_read",)
 ELIGIBILITY = {
@@ -99,6 +101,7 @@ def expected_fields(flow_id: str, branch: str, name: str) -> dict[str, Any]:
     others = {q for ids in ELIGIBILITY.values() for q in ids} - set(ELIGIBILITY[flow_id])
     fields = {k: v for k, v in SELF.items() if k not in others}
     fields["full_name"] = name
+    fields.update(FLOW_ONLY.get(flow_id, {}))
     if branch == "professional":
         fields = {k: v for k, v in fields.items() if k not in SELF_ONLY}
         fields.update(PROFESSIONAL)

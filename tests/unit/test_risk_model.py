@@ -6,7 +6,7 @@ import pytest
 
 from safety import assess_risk
 from safety.evaluate import EVAL_DIR, load_examples
-from tests.integration.voice_scripts import SPOKEN
+from tests.support.spoken import SPOKEN
 from webhooks.risk_model import THRESHOLD, default_model
 from webhooks.risk_model_eval import cross_validated
 from webhooks.scripted import demo_answers

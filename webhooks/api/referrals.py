@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from webhooks.db import repository
+from webhooks.db import documents, repository
 from webhooks.db.engine import db_session
+from webhooks.documents.download import download
 from webhooks.referral_json import referral_detail, referral_summary
+from webhooks.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -44,5 +46,18 @@ def get_referral(referral_id: int) -> ResponseReturnValue:
     referral = repository.get_referral(db_session(), referral_id, g.api_team_id)
     if referral is None:
         abort(404)
-    flags = repository.risk_flags_for(db_session(), referral.conversation_id)
-    return jsonify(referral_detail(referral, flags))
+    session = db_session()
+    flags = repository.risk_flags_for(session, referral.conversation_id)
+    files = documents.documents_for(session, referral.conversation_id)
+    return jsonify(referral_detail(referral, flags, files))
+
+
+@bp.get("/referrals/<int:referral_id>/documents/<int:document_id>")
+def get_document(referral_id: int, document_id: int) -> ResponseReturnValue:
+    """One of the referral's documents, as sent (checked, decrypted)."""
+    session = db_session()
+    referral = repository.get_referral(session, referral_id, g.api_team_id)
+    found = documents.referral_document(session, referral, document_id) if referral else None
+    if found is None:
+        abort(404)
+    return download(found, services().documents)

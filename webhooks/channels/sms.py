@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +19,13 @@ from webhooks.channels.twilio_signature import validate_twilio_request
 from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.engine import db_session
+from webhooks.documents.receive import (
+    NOT_RECEIVED,
+    FileOutcome,
+    IncomingFile,
+    acknowledgement,
+    take_file,
+)
 from webhooks.services import services, turn_handler
 from webhooks.teams import Team
 
@@ -51,13 +59,14 @@ def incoming_message() -> Response:
 def _answer(message: IncomingMessage, team: Team) -> list[Reply]:
     found, session = services(), db_session()
     keyword = normalise(message.body)
-    text = message.body or f"[{len(message.media_types)} attachment(s)]"
+    text = message.body or f"[{len(message.media)} attachment(s)]"
     inbound = Inbound(
         team=team,
         channel=message.channel,
         contact_key=message.from_number,
         text=text,
         external_id=message.message_sid,
+        acknowledgements=_take_media(message, team) if message.media else (),
     )
     try:
         opted_out = repository.is_opted_out(session, team.id, message.channel, message.from_number)
@@ -78,17 +87,36 @@ def _answer(message: IncomingMessage, team: Team) -> list[Reply]:
     if keyword in HELP:
         replies = turn_handler().handle(_not_for_rasa(inbound))
         return [*replies, Reply(found.wording.say_for(team, "sms_help"))]
-    if opted_out or not message.body:
+    if opted_out:
         # Kept and checked for risk, but not answered: the person asked for no messages
-        # (a risk message still gets the crisis contacts), or sent only a file.
-        replies = turn_handler().handle(_not_for_rasa(inbound))
-        if not message.body and not opted_out:
-            replies.append(Reply(found.wording.say("sms_media_received")))
-        return replies
-    replies = turn_handler().handle(inbound)
-    if message.media_types:
-        replies.insert(0, Reply(found.wording.say("sms_media_received")))
-    return replies
+        # (a risk message still gets the crisis contacts).
+        return turn_handler().handle(replace(inbound, to_rasa=False, acknowledgements=()))
+    if not message.body:
+        # Only files: each is acknowledged; the question in hand stays open.
+        return turn_handler().handle(_not_for_rasa(inbound))
+    return turn_handler().handle(inbound)
+
+
+def _take_media(message: IncomingMessage, team: Team) -> tuple[Reply, ...]:
+    """Fetch, check and store the message's files; what to tell the person of each."""
+    found, session = services(), db_session()
+    try:
+        if repository.message_by_external_id(session, message.message_sid) is not None:
+            return ()  # a retried delivery: answered as the first time, stored once
+        conversation = repository.find_or_open_conversation(
+            session, team.id, message.channel, message.from_number
+        )
+    except SQLAlchemyError:
+        session.rollback()
+        outcomes = [FileOutcome(NOT_RECEIVED, item.label) for item in message.media]
+    else:
+        outcomes = [
+            take_file(session, conversation.id, got, found.documents, found.now())
+            if isinstance(got, IncomingFile)
+            else FileOutcome(got, item.label)
+            for item, got in found.media.fetch_all(list(message.media))
+        ]
+    return tuple(acknowledgement(outcome, team, found.wording) for outcome in outcomes)
 
 
 def _record_opt_out(team: Team, message: IncomingMessage, opted_out: bool) -> None:
@@ -104,11 +132,4 @@ def _record_opt_out(team: Team, message: IncomingMessage, opted_out: bool) -> No
 
 
 def _not_for_rasa(inbound: Inbound) -> Inbound:
-    return Inbound(
-        team=inbound.team,
-        channel=inbound.channel,
-        contact_key=inbound.contact_key,
-        text=inbound.text,
-        external_id=inbound.external_id,
-        to_rasa=False,
-    )
+    return replace(inbound, to_rasa=False)

@@ -23,7 +23,18 @@ class IncomingMessage:
     to_number: str  # E.164
     body: str
     message_sid: str
-    media_types: tuple[str, ...] = ()  # content types of any attachments
+    media: tuple[MediaItem, ...] = ()  # any attachments (WhatsApp, MMS)
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One attachment as the webhook announces it; fetched from Twilio separately."""
+
+    source_id: str  # MessageSid and position: the same delivery retried, the same id
+    url: str
+    declared_type: str
+    filename: str  # Twilio gives none: "whatsapp-2", with its real extension added
+    label: str  # how the person is told of it: "your file", "file 2"
 
 
 def parse_incoming_message(form: MultiDict[str, str]) -> IncomingMessage:
@@ -34,21 +45,29 @@ def parse_incoming_message(form: MultiDict[str, str]) -> IncomingMessage:
     if not raw_from or not raw_to or not message_sid:
         raise BadTwilioRequest("From, To and MessageSid are required")
     channel = "whatsapp" if raw_from.startswith(WHATSAPP_PREFIX) else "sms"
+    count = _media_count(form.get("NumMedia", "0"))
     return IncomingMessage(
         channel=channel,
         from_number=to_e164(raw_from),
         to_number=to_e164(raw_to),
         body=form.get("Body", "").strip(),
         message_sid=message_sid,
-        media_types=tuple(
-            form.get(f"MediaContentType{index}", "")
-            for index in range(_media_count(form.get("NumMedia", "0")))
+        media=tuple(
+            MediaItem(
+                source_id=f"{message_sid}/{index}",
+                url=form.get(f"MediaUrl{index}", ""),
+                declared_type=form.get(f"MediaContentType{index}", ""),
+                filename=f"{channel}-{index + 1}",
+                label="your file" if count == 1 else f"file {index + 1}",
+            )
+            for index in range(count)
         ),
     )
 
 
 def _media_count(raw: str) -> int:
-    return int(raw) if raw.isdigit() else 0
+    # Twilio sends at most 10 attachments with a message.
+    return min(int(raw), 10) if raw.isdigit() else 0
 
 
 def to_e164(raw: str) -> str:

@@ -7,10 +7,19 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
-from webhooks.conversation_types import Inbound
+from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.engine import db_session
+from webhooks.documents.checks import MAX_BYTES
+from webhooks.documents.receive import (
+    NOT_RECEIVED,
+    FileOutcome,
+    IncomingFile,
+    acknowledgement,
+    take_file,
+)
 from webhooks.services import services, turn_handler
 from webhooks.teams import Team
 
@@ -56,6 +65,7 @@ def history(team_id: str) -> ResponseReturnValue:
                 "from": "person" if message.direction == "in" else "bot",
                 "text": message.body,
                 "options": (message.options or {}).get("labels", []),
+                "files": message.direction == "out" and _asks_for_files(message.body),
             }
             for message in conversation.messages
         ]
@@ -75,6 +85,62 @@ def send(team_id: str) -> ResponseReturnValue:
     replies = turn_handler().handle(
         Inbound(team=team, channel="webchat", contact_key=_browser_key(team.id), text=text)
     )
-    return jsonify(
-        replies=[{"text": reply.text, "options": list(reply.options)} for reply in replies]
+    return _as_json(replies)
+
+
+@bp.post("/chat/<team_id>/documents")
+def upload(team_id: str) -> ResponseReturnValue:
+    """Take one file (a risk assessment, a photo of a letter) into the conversation."""
+    team = _team_or_404(team_id)
+    sent = request.files.get("document")
+    if sent is None or not sent.filename:
+        return jsonify(error="Please choose a file to send."), 400
+    found, session = services(), db_session()
+    key = _browser_key(team.id)
+    incoming = IncomingFile(
+        source_id=f"webchat/{uuid.uuid4()}",
+        data=sent.stream.read(MAX_BYTES + 1),
+        filename=sent.filename,
+        declared_type=sent.mimetype,
     )
+    try:
+        conversation = repository.find_or_open_conversation(session, team.id, "webchat", key)
+    except SQLAlchemyError:
+        session.rollback()
+        outcome = FileOutcome(NOT_RECEIVED, sent.filename)
+    else:
+        outcome = take_file(session, conversation.id, incoming, found.documents, found.now())
+    inbound = Inbound(
+        team=team,
+        channel="webchat",
+        contact_key=key,
+        # The transcript shows that a file was sent, and its name; never its contents.
+        text=f"[file: {outcome.filename}]",
+        to_rasa=False,
+        acknowledgements=(acknowledgement(outcome, team, found.wording),),
+    )
+    return _as_json(turn_handler().handle(inbound))
+
+
+@bp.errorhandler(413)
+def too_big(_: Exception) -> ResponseReturnValue:
+    """A file over the limit is refused before it is read; say so in plain words."""
+    return jsonify(error="That file is too big: the limit is 50 MB a file."), 413
+
+
+def _as_json(replies: list[Reply]) -> ResponseReturnValue:
+    return jsonify(
+        replies=[
+            {
+                "text": reply.text,
+                "options": list(reply.options),
+                "files": _asks_for_files(reply.text),
+            }
+            for reply in replies
+        ]
+    )
+
+
+def _asks_for_files(text: str) -> bool:
+    """Whether this message asks for documents: the page then offers to send one."""
+    return any(wording in text for wording in services().asks_for_files)

@@ -7,10 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from webhooks import alerts
-from webhooks.db import repository
+from webhooks.db import documents, repository
 from webhooks.db.engine import db_session
 from webhooks.db.follow_ups import follow_ups, transcript
 from webhooks.db.models import Conversation
+from webhooks.documents.download import download
 from webhooks.services import services
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -52,8 +53,24 @@ def detail(referral_id: int) -> ResponseReturnValue:
         abort(404)
     flags = repository.risk_flags_for(db_session(), referral.conversation_id)
     return render_template(
-        "queue/detail.html", referral=referral, risk_flags=flags, teams=services().teams
+        "queue/detail.html",
+        referral=referral,
+        risk_flags=flags,
+        documents=documents.documents_for(db_session(), referral.conversation_id),
+        teams=services().teams,
     )
+
+
+@bp.get("/<int:referral_id>/documents/<int:document_id>")
+@login_required
+def document(referral_id: int, document_id: int) -> ResponseReturnValue:
+    """One of the referral's documents, downloaded; another team's is not found."""
+    session = db_session()
+    referral = repository.get_referral(session, referral_id, current_user.team_id)
+    found = documents.referral_document(session, referral, document_id) if referral else None
+    if found is None:
+        abort(404)
+    return download(found, services().documents)
 
 
 @bp.post("/<int:referral_id>/acknowledge")

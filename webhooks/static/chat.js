@@ -8,7 +8,10 @@
   var error = document.getElementById("error");
   var form = document.getElementById("composer");
   var input = document.getElementById("text");
+  var attach = document.getElementById("attach");
+  var fileInput = document.getElementById("document");
   var url = chat.dataset.url;
+  var maxBytes = 50 * 1024 * 1024;
 
   function add(from, text) {
     var item = document.createElement("li");
@@ -18,7 +21,10 @@
     item.scrollIntoView({ block: "end" });
   }
 
+  var offered = [];
+
   function showOptions(labels) {
+    offered = labels;
     options.textContent = "";
     labels.forEach(function (label) {
       var button = document.createElement("button");
@@ -29,30 +35,67 @@
     });
   }
 
-  function send(text) {
+  // The upload control is offered while the bot is asking for documents.
+  function showFiles(wanted) {
+    if (wanted) { attach.hidden = false; return; }
+    if (!attach.contains(document.activeElement)) { attach.hidden = true; }
+  }
+
+  // `keep`: a file sent does not answer the question, so its choices come back after.
+  function post(target, headers, body, keep) {
+    var before = offered;
     error.textContent = "";
-    add("person", text);
     showOptions([]);
     typing.hidden = false;
-    fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": chat.dataset.csrf },
-      body: JSON.stringify({ text: text }),
-      credentials: "same-origin"
+    headers["X-CSRFToken"] = chat.dataset.csrf;
+    return fetch(target, {
+      method: "POST", headers: headers, body: body, credentials: "same-origin"
     }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      return response.json().then(function (result) { return { ok: response.ok, body: result }; });
     }).then(function (result) {
       typing.hidden = true;
-      if (!result.ok) { error.textContent = result.body.error || "Sorry, that did not send."; return; }
+      if (!result.ok) {
+        error.textContent = result.body.error || "Sorry, that did not send.";
+        showOptions(before);
+        return;
+      }
       var last = [];
-      result.body.replies.forEach(function (reply) { add("bot", reply.text); last = reply.options; });
-      showOptions(last);
+      var files = false;
+      result.body.replies.forEach(function (reply) {
+        add("bot", reply.text);
+        last = reply.options;
+        files = files || reply.files;
+      });
+      showOptions(keep && !last.length ? before : last);
+      showFiles(files || !attach.hidden);
       input.focus();
     }).catch(function () {
       typing.hidden = true;
+      showOptions(before);
       error.textContent = "Sorry, that did not send. Please try again. If you are in danger now, call 999.";
     });
   }
+
+  function send(text) {
+    add("person", text);
+    attach.hidden = true;
+    post(url, { "Content-Type": "application/json" }, JSON.stringify({ text: text }), false);
+  }
+
+  attach.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var file = fileInput.files[0];
+    if (!file) { error.textContent = "Please choose a file to send."; fileInput.focus(); return; }
+    if (file.size > maxBytes) {
+      error.textContent = "That file is too big: the limit is 50 MB a file.";
+      return;
+    }
+    var data = new FormData();
+    data.append("document", file);
+    add("person", "[file: " + file.name + "]");
+    fileInput.value = "";
+    post(chat.dataset.uploadUrl, {}, data, true);
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -64,7 +107,13 @@
 
   fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (body) {
     var last = [];
-    body.messages.forEach(function (message) { add(message.from, message.text); last = message.options; });
+    var files = false;
+    body.messages.forEach(function (message) {
+      add(message.from, message.text);
+      last = message.options;
+      files = message.files;
+    });
     showOptions(last);
+    showFiles(files);
   });
 })();

@@ -1,0 +1,79 @@
+"""Take one file from any channel: check it, store it encrypted, and say what happened.
+
+The person is told a file arrived only once it is committed; a file that is refused or
+lost is named, with the reason in plain words and the team's email as another way.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from webhooks.conversation_types import Reply
+from webhooks.db import documents
+from webhooks.documents.checks import DocumentRejected, check_file
+from webhooks.documents.cipher import DocumentCipher
+from webhooks.teams import Team
+from webhooks.wording import Wording
+
+log = logging.getLogger(__name__)
+RECEIVED = "received"
+# Besides DocumentRejected's reasons: it never reached us (a failed download, no database).
+NOT_RECEIVED = "not_received"
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file as a channel got it; `source_id` is unique to its delivery."""
+
+    source_id: str
+    data: bytes
+    filename: str
+    declared_type: str
+    # How the person is told of it, where the name is not theirs ("your file").
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What became of one file: RECEIVED, NOT_RECEIVED or a DocumentRejected reason."""
+
+    status: str
+    filename: str
+
+
+def take_file(
+    session: Session,
+    conversation_id: str,
+    incoming: IncomingFile,
+    cipher: DocumentCipher,
+    at: datetime,
+) -> FileOutcome:
+    """Check and store one file, committed before this returns RECEIVED."""
+    try:
+        checked = check_file(incoming.data, incoming.filename, incoming.declared_type)
+    except DocumentRejected as rejected:
+        return FileOutcome(rejected.reason, incoming.label or incoming.filename)
+    try:
+        if not documents.has_source(session, incoming.source_id):
+            documents.add_document(
+                session, conversation_id, incoming.source_id, checked, cipher, at
+            )
+            session.commit()
+    except SQLAlchemyError as error:
+        log.error("document not stored: %s", type(error).__name__)
+        session.rollback()
+        return FileOutcome(NOT_RECEIVED, incoming.label or checked.filename)
+    return FileOutcome(RECEIVED, incoming.label or checked.filename)
+
+
+def acknowledgement(outcome: FileOutcome, team: Team, wording: Wording) -> Reply:
+    """The person's answer for one file, in the words of data/messages.yml."""
+    email = str(team.office.get("email") or "")
+    other_way = wording.say("document_other_way", email=email) if email else ""
+    text = wording.say(f"document_{outcome.status}", filename=outcome.filename, other_way=other_way)
+    return Reply(" ".join(text.split()))
