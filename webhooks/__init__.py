@@ -58,6 +58,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         questions=_wordings(),
         needs_words=_wordings("text"),
         asks_for_files=_wordings("documents"),
+        choices=frozenset(
+            word.lower()
+            for flow in load_flows().values()
+            for question in flow.questions
+            for option in question.options
+            for word in (option.label, *option.synonyms)
+        ),
         documents=DocumentCipher.from_secrets(settings.document_keys, settings.secret_key),
         media=MediaFetcher(
             http=transports.http,

@@ -43,6 +43,8 @@ class TurnHandler:
     now: datetime
     spool_dir: Path
     second_net: LearnedRiskModel
+    # Every choice the flows offer, in lower case: a button pressed is not free text.
+    choices: frozenset[str] = frozenset()
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one inbound message; a retried delivery gets the same answer again.
@@ -50,7 +52,11 @@ class TurnHandler:
         The risk check needs nothing but the text, so it runs first: if the database is
         down the person still gets the crisis contacts, and the message waits on disk.
         """
-        assessment = self.second_net.add_to(assess_risk(inbound.text))
+        assessment = assess_risk(inbound.text)
+        if " ".join(inbound.text.lower().split()) not in self.choices:
+            # The learned net reads free text only: a bag of words once took the choice
+            # "I have sent them here" for fear. The rules still read everything.
+            assessment = self.second_net.add_to(assessment)
         stored = False
         try:
             if has_spooled(self.spool_dir):

@@ -38,6 +38,8 @@ class Services:
     # Files people send: encrypted at rest, and fetched from Twilio's media URLs.
     documents: DocumentCipher
     media: MediaFetcher
+    # Every choice the flows offer (labels and synonyms), in lower case.
+    choices: frozenset[str]
 
     def now(self) -> datetime:
         """The current time, or the pinned TRIAGE_NOW."""
@@ -61,4 +63,5 @@ def turn_handler() -> TurnHandler:
         now=found.now(),
         spool_dir=found.settings.spool_dir,
         second_net=default_model(),
+        choices=found.choices,
     )

@@ -13,6 +13,7 @@ from tests.gateway.conftest import SmsPoster, make_referral, sms_params
 from tests.gateway.test_webchat import csrf_token
 from webhooks.db import repository
 from webhooks.db.models import Conversation, Message, Referral, RiskFlag
+from webhooks.risk_model import default_model
 
 
 def bodies(twiml: bytes) -> list[str]:
@@ -101,6 +102,16 @@ def test_the_web_chat_gets_the_same_safety_net(client: FlaskClient, db: Session)
 def test_an_ordinary_message_raises_no_flag(post_sms: SmsPoster, db: Session) -> None:
     post_sms(sms_params("I'm killing time before court"))
     assert db.scalars(select(RiskFlag)).all() == []
+
+
+def test_a_choice_the_flow_offers_is_not_read_by_the_learned_net(
+    post_sms: SmsPoster, db: Session
+) -> None:
+    # The learned net alone takes this button's words for fear of someone.
+    assert default_model().predict("I have sent them here")[0] != "none"
+    replies = bodies(post_sms(sms_params("I have sent them here")).data)
+    assert db.scalars(select(RiskFlag)).all() == []
+    assert not any("marked your messages as urgent" in reply for reply in replies)
 
 
 def test_worrying_words_without_clear_risk_get_the_contacts_gently(

@@ -6,11 +6,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.integration.conftest import RunningStack
-from tests.integration.walking import answer_until, respondent
+from tests.integration.walking import (
+    Send,
+    answer_until,
+    referral_by_name,
+    respondent,
+    stored_fields,
+)
+from tests.support.files import PDF
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No sandbox as root in CI; no background traffic on a machine without internet.
@@ -70,18 +78,70 @@ def test_a_referral_completes_in_the_browser(stack: RunningStack, page: Page) ->
     expect(page.locator("#log li").last).to_contain_text("Your referral has been sent")
 
 
+def chat_until(page: Page, team_id: str, name: str, stop_before: str | None = None) -> Send:
+    """Start a chat and answer the demo answers by keyboard; the way to send more."""
+    say(page, "hello")
+
+    def send(text: str) -> list[str]:
+        say(page, text)
+        return [page.locator("#log li").last.inner_text().removeprefix("Bot: ")]
+
+    first = [page.locator("#log li").last.inner_text().removeprefix("Bot: ")]
+    answer_until(send, respondent(team_id, "self", full_name=name), first, stop_before)
+    return send
+
+
+def test_a_document_is_sent_from_the_browser_and_reaches_the_team(
+    stack: RunningStack, page: Page, tmp_path: Path
+) -> None:
+    page.goto(f"{stack.url}/chat/together-london")
+    send = chat_until(page, "together-london", "Browser Documents", stop_before="documents")
+    upload = page.get_by_label("Send a file: a PDF, a Word document or a photo, up to 50 MB")
+    expect(upload).to_be_visible()
+    assert serious_violations(page) == []
+    letter = tmp_path / "risk assessment.pdf"
+    letter.write_bytes(PDF)
+    upload.set_input_files(str(letter))
+    page.get_by_role("button", name="Send file").click()
+    expect(page.locator("#typing")).to_be_hidden()
+    expect(page.locator("#log li").last).to_have_text(
+        "Bot: Thank you, we have received risk assessment.pdf. The team will see it with your"
+        " referral."
+    )
+    # The file does not answer the question: its choices are offered again.
+    page.get_by_role("button", name="I have sent them here").click()
+    expect(page.locator("#typing")).to_be_hidden()
+    last = [page.locator("#log li").last.inner_text().removeprefix("Bot: ")]
+    answer_until(send, respondent("together-london", "self"), last)
+    expect(page.locator("#log li").last).to_contain_text("Your referral has been sent")
+
+    referral = referral_by_name(stack, "together-london", "Browser Documents")
+    assert stored_fields(referral)["documents"] == "sent"
+    [document] = referral["documents"]
+    assert (document["filename"], document["content_type"]) == (
+        "risk assessment.pdf",
+        "application/pdf",
+    )
+    headers = {"Authorization": f"Bearer {stack.api_token('together-london')}"}
+    got = requests.get(f"{stack.url}{document['url']}", headers=headers, timeout=10)
+    assert got.content == PDF
+
+
 def test_the_chat_page_has_no_serious_accessibility_violations(
     stack: RunningStack, page: Page
 ) -> None:
     page.goto(f"{stack.url}/chat/coventry-warwickshire")
     say(page, "hello")
-    results = Axe().run(page)
-    serious = [
+    assert serious_violations(page) == []
+
+
+def serious_violations(page: Page) -> list[str]:
+    """The axe scan's serious and critical findings on the page as it stands."""
+    return [
         violation["id"]
-        for violation in results.response["violations"]
+        for violation in Axe().run(page).response["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
-    assert serious == []
 
 
 def test_the_leave_quickly_button_is_reachable_first_by_keyboard(

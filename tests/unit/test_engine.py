@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -186,6 +187,25 @@ def test_a_yes_to_risk_to_self_is_a_risk_finding() -> None:
     step = send(f, advance_to(f, "risk_to_self"), "yes")
     assert step.risks == (("self", "risk_to_self"),)
     assert step.ask == "risk_to_self_details"
+
+
+def test_sent_documents_are_not_taken_as_sent_until_a_file_has_arrived() -> None:
+    f = flow()
+    asked = advance_to(f, "documents")
+    nothing_yet = send(f, asked, "I have sent them here")
+    assert nothing_yet.ask == "documents"
+    assert nothing_yet.say[0].startswith("No file has arrived yet.")
+    one_file = replace(CONTEXT, documents=1)
+    step = receive(f, asked.answers, asked.state, "documents", "3", None, one_file)
+    assert (step.answers["documents"], step.ask) == ("sent", "consent_ld_team")
+
+
+def test_a_caller_is_offered_email_or_none_but_not_a_file() -> None:
+    f = flow()
+    asked = advance_to(f, "documents")
+    on_the_phone = prompt(f, "documents", asked.answers, asked.state, replace(CONTEXT, voice=True))
+    assert on_the_phone.options == ("None to send", "I will email them")
+    assert "email them after this call" in on_the_phone.text
 
 
 def test_phq9_item_9_above_zero_always_raises_risk() -> None:
