@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from flows import AnswerError, Option, Question, Wording, display_value, parse_answer
+from flows import AnswerError, Option, Question, Wording, display_value, load_flows, parse_answer
 
 TODAY = date(2026, 11, 22)
 ASK, RETRY = Wording("?"), Wording("!")
@@ -466,3 +466,41 @@ def test_more_ways_to_give_a_date_of_birth(text: str) -> None:
 )
 def test_more_ways_to_give_a_mobile_number(text: str) -> None:
     assert parse_answer(PHONE, text).value == "+447911123456"
+
+
+DOCUMENTS = load_flows()["together_london"].question("documents")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", "none"),
+        ("None to send", "none"),
+        ("none", "none"),
+        ("no", "none"),
+        ("nothing", "none"),
+        ("no documents", "none"),
+        ("No thanks.", "none"),
+        ("one", "none"),
+        ("2", "email"),
+        ("I will email them", "email"),
+        ("email", "email"),
+        ("by email", "email"),
+        ("I'll email them", "email"),
+        ("two", "email"),
+        ("emailed", "email"),
+        ("3", "sent"),
+        ("I have sent them here", "sent"),
+        ("done", "sent"),
+        ("sent them", "sent"),
+        ("uploaded", "sent"),
+    ],
+)
+def test_it_reads_what_became_of_the_documents(text: str, expected: str) -> None:
+    assert parse_answer(DOCUMENTS, text, documents=2).value == expected
+
+
+@pytest.mark.parametrize("text", ["3", "done", "I have sent them here"])
+def test_documents_are_not_sent_until_one_has_arrived(text: str) -> None:
+    with pytest.raises(AnswerError):
+        parse_answer(DOCUMENTS, text, documents=0)
