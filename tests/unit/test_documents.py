@@ -72,6 +72,11 @@ def test_without_configured_keys_the_key_comes_from_the_secret_key() -> None:
     assert DocumentCipher.from_secrets((), "secret one").decrypt(stored) == PDF
     with pytest.raises(DocumentUnreadable):
         DocumentCipher.from_secrets((), "secret two").decrypt(stored)
+    # Configuring keys later keeps what was stored before readable.
+    configured = DocumentCipher.from_secrets((Fernet.generate_key().decode(),), "secret one")
+    assert configured.decrypt(stored) == PDF
+    with pytest.raises(DocumentUnreadable):
+        DocumentCipher.from_secrets((), "secret one").decrypt(configured.encrypt(PDF))
 
 
 def test_a_malformed_document_key_is_named_at_start_up() -> None:

@@ -2,8 +2,9 @@
 
 TRIAGE_DOCUMENT_KEYS lists Fernet keys, newest first: the first encrypts, any decrypts,
 so a key is rotated by putting a new one in front and keeping the old ones until every
-document has been re-encrypted. Without it, one key is derived from SECRET_KEY, so a
-local install encrypts too.
+document has been re-encrypted. Without it, a key derived from SECRET_KEY encrypts, so a
+local install encrypts too; that key is always kept last for reading, so documents
+stored before TRIAGE_DOCUMENT_KEYS was set stay readable.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ class DocumentCipher:
 
     @classmethod
     def from_secrets(cls, document_keys: Sequence[str], secret_key: str) -> DocumentCipher:
-        """The configured keys, or one derived from the app's secret key."""
-        return cls(list(document_keys) or [derived_key(secret_key)])
+        """The configured keys, then the one derived from the app's secret key."""
+        return cls([*document_keys, derived_key(secret_key)])
 
     def encrypt(self, data: bytes) -> bytes:
         """The encrypted form to store."""
