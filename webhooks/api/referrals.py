@@ -7,9 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from webhooks.db import documents, repository
 from webhooks.db.engine import db_session
-from webhooks.documents.download import download
+from webhooks.documents.download import team_download
 from webhooks.referral_json import referral_detail, referral_summary
-from webhooks.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -55,9 +54,4 @@ def get_referral(referral_id: int) -> ResponseReturnValue:
 @bp.get("/referrals/<int:referral_id>/documents/<int:document_id>")
 def get_document(referral_id: int, document_id: int) -> ResponseReturnValue:
     """One of the referral's documents, as sent (checked, decrypted)."""
-    session = db_session()
-    referral = repository.get_referral(session, referral_id, g.api_team_id)
-    found = documents.referral_document(session, referral, document_id) if referral else None
-    if found is None:
-        abort(404)
-    return download(found, services().documents)
+    return team_download(referral_id, document_id, g.api_team_id)

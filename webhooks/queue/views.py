@@ -11,7 +11,7 @@ from webhooks.db import documents, repository
 from webhooks.db.engine import db_session
 from webhooks.db.follow_ups import follow_ups, transcript
 from webhooks.db.models import Conversation
-from webhooks.documents.download import download
+from webhooks.documents.download import team_download
 from webhooks.services import services
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -64,13 +64,8 @@ def detail(referral_id: int) -> ResponseReturnValue:
 @bp.get("/<int:referral_id>/documents/<int:document_id>")
 @login_required
 def document(referral_id: int, document_id: int) -> ResponseReturnValue:
-    """One of the referral's documents, downloaded; another team's is not found."""
-    session = db_session()
-    referral = repository.get_referral(session, referral_id, current_user.team_id)
-    found = documents.referral_document(session, referral, document_id) if referral else None
-    if found is None:
-        abort(404)
-    return download(found, services().documents)
+    """One of the referral's documents, downloaded."""
+    return team_download(referral_id, document_id, current_user.team_id)
 
 
 @bp.post("/<int:referral_id>/acknowledge")
