@@ -25,6 +25,16 @@ NUMBERS = {
     "south-essex": "+441134960300",
 }
 _senders = itertools.count(100)
+# A person's name per walk, as a real name would be: a made-up one such as "Walk
+# together-london self sms" once read to the learned risk net as self-harm ("walk into
+# the sea", "self").
+FIRST_NAMES = {"together-london": "Ada", "coventry-warwickshire": "Ben", "south-essex": "Cara"}
+SURNAMES = {
+    ("self", "sms"): "Morgan",
+    ("self", "webchat"): "Patel",
+    ("professional", "sms"): "Reid",
+    ("professional", "webchat"): "Singh",
+}
 
 
 @pytest.mark.parametrize("team_id", sorted(NUMBERS))
@@ -33,7 +43,7 @@ _senders = itertools.count(100)
 def test_a_whole_referral_is_stored_with_every_field(
     stack: RunningStack, team_id: str, branch: str, channel: str
 ) -> None:
-    name = f"Walk {team_id} {branch} {channel}"
+    name = f"{FIRST_NAMES[team_id]} Louise {SURNAMES[(branch, channel)]}"
     person = respondent(team_id, branch, full_name=name)
     if channel == "sms":
         sms = SmsSimulator(
