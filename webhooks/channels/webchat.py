@@ -79,9 +79,9 @@ def send(team_id: str) -> ResponseReturnValue:
     body = request.get_json(silent=True) or {}
     text = str(body.get("text", "")).strip()
     if not text:
-        return jsonify(error="Please type a message."), 400
+        return jsonify(error=services().wording.say("chat_empty")), 400
     if len(text) > MAX_MESSAGE_LENGTH:
-        return jsonify(error="That message is too long. Please send it in parts."), 400
+        return jsonify(error=services().wording.say("chat_too_long")), 400
     replies = turn_handler().handle(
         Inbound(team=team, channel="webchat", contact_key=_browser_key(team.id), text=text)
     )
@@ -94,7 +94,7 @@ def upload(team_id: str) -> ResponseReturnValue:
     team = _team_or_404(team_id)
     sent = request.files.get("document")
     if sent is None or not sent.filename:
-        return jsonify(error="Please choose a file to send."), 400
+        return jsonify(error=services().wording.say("chat_no_file")), 400
     found, session = services(), db_session()
     key = _browser_key(team.id)
     incoming = IncomingFile(
@@ -125,7 +125,7 @@ def upload(team_id: str) -> ResponseReturnValue:
 @bp.errorhandler(413)
 def too_big(_: Exception) -> ResponseReturnValue:
     """A file over the limit is refused before it is read; say so in plain words."""
-    return jsonify(error="That file is too big: the limit is 50 MB a file."), 413
+    return jsonify(error=services().wording.say("chat_file_too_big")), 413
 
 
 def _as_json(replies: list[Reply]) -> ResponseReturnValue:
