@@ -23,7 +23,14 @@ MODEL_STAMP = MODEL_DIR / "triage.fingerprint"
 PIP_VERSION = "24.0"
 CHROMIUM = "/usr/bin/chromium"
 # Everything the trained model depends on.
-TRAINING_INPUTS = ["bot/config.yml", "bot/domain", "bot/data", "nlu", "requirements/rasa.lock"]
+TRAINING_INPUTS = [
+    "bot/config.yml",
+    "bot/components",
+    "bot/domain",
+    "bot/data",
+    "nlu",
+    "requirements/rasa.lock",
+]
 
 
 class SetupError(RuntimeError):
