@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from sklearn import config_context
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -66,7 +67,9 @@ class LearnedRiskModel:
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most likely risk category and its probability; ("none", p) below threshold."""
-        probabilities = self.pipeline.predict_proba([normalise(text)])[0]
+        # One short text at a time: sklearn's input checks cost more than the sums.
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            probabilities = self.pipeline.predict_proba([normalise(text)])[0]
         ranked = sorted(
             zip(self.pipeline.classes_, probabilities, strict=True), key=lambda pair: -pair[1]
         )
