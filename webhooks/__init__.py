@@ -10,6 +10,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from flows import load_flows
+from flows.model import Question
 from webhooks.alerts import build_transports
 from webhooks.api import referrals as api_referrals
 from webhooks.channels import sms, voice, webchat
@@ -49,19 +50,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BYTES + 1024 * 1024,
     )
     transports = build_transports(settings)
+    questions = [question for flow in load_flows().values() for question in flow.questions]
     app.extensions["triage"] = Services(
         settings=settings,
         teams=load_teams(settings.data_dir / "teams"),
         wording=Wording.load(settings.data_dir / "messages.yml"),
         rasa=RasaClient(settings.rasa_url, settings.rasa_timeout_seconds),
         transports=transports,
-        questions=_wordings(),
-        needs_words=_wordings("text"),
-        asks_for_files=_wordings("documents"),
+        questions=_wordings(questions),
+        needs_words=_wordings(questions, "text"),
+        asks_for_files=_wordings(questions, "documents"),
         choices=frozenset(
             word.lower()
-            for flow in load_flows().values()
-            for question in flow.questions
+            for question in questions
             for option in question.options
             for word in (option.label, *option.synonyms)
         ),
@@ -87,12 +88,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def _wordings(kind: str | None = None) -> frozenset[str]:
+def _wordings(questions: list[Question], kind: str | None = None) -> frozenset[str]:
     """Every way the flows word their questions (of one kind, if given)."""
     return frozenset(
         wording
-        for flow in load_flows().values()
-        for question in flow.questions
+        for question in questions
         if kind is None or question.kind == kind
         for wording in question.ask.all()
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import skops.io
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -99,8 +100,6 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit on every intent example, then save the fitted pipeline."""
-        import skops.io
-
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             log.debug("no intent examples: the classifier stays untrained")
@@ -123,8 +122,6 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> TfidfIntentClassifier:
         """The trained classifier, or an untrained one when nothing was saved."""
-        import skops.io
-
         try:
             with model_storage.read_from(resource) as directory:
                 pipeline = skops.io.load(directory / FILE_NAME, trusted=TRUSTED_TYPES)

@@ -19,13 +19,7 @@ from webhooks.channels.twilio_signature import validate_twilio_request
 from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.engine import db_session
-from webhooks.documents.receive import (
-    NOT_RECEIVED,
-    FileOutcome,
-    IncomingFile,
-    acknowledgement,
-    take_file,
-)
+from webhooks.documents.receive import acknowledgement, take_files
 from webhooks.services import services, turn_handler
 from webhooks.teams import Team
 
@@ -103,19 +97,17 @@ def _take_media(message: IncomingMessage, team: Team) -> tuple[Reply, ...]:
     try:
         if repository.message_by_external_id(session, message.message_sid) is not None:
             return ()  # a retried delivery: answered as the first time, stored once
-        conversation = repository.find_or_open_conversation(
-            session, team.id, message.channel, message.from_number
-        )
     except SQLAlchemyError:
-        session.rollback()
-        outcomes = [FileOutcome(NOT_RECEIVED, item.label) for item in message.media]
-    else:
-        outcomes = [
-            take_file(session, conversation.id, got, found.documents, found.now())
-            if isinstance(got, IncomingFile)
-            else FileOutcome(got, item.label)
-            for item, got in found.media.fetch_all(list(message.media))
-        ]
+        session.rollback()  # take_files finds the database down and says so per file
+    outcomes = take_files(
+        session,
+        team.id,
+        message.channel,
+        message.from_number,
+        found.media.fetch_all(list(message.media)),
+        found.documents,
+        found.now(),
+    )
     return tuple(acknowledgement(outcome, team, found.wording) for outcome in outcomes)
 
 

@@ -16,7 +16,7 @@ import requests
 
 from webhooks.channels.twilio_request import MediaItem
 from webhooks.documents.checks import MAX_BYTES, DocumentRejected
-from webhooks.documents.receive import NOT_RECEIVED, IncomingFile
+from webhooks.documents.receive import NOT_RECEIVED, FileOutcome, IncomingFile
 
 log = logging.getLogger(__name__)
 TWILIO_API = "https://api.twilio.com/"
@@ -38,17 +38,17 @@ class MediaFetcher:
     api_base: str = TWILIO_API
     auth: tuple[str, str] | None = None
 
-    def fetch_all(self, items: list[MediaItem]) -> Iterator[tuple[MediaItem, IncomingFile | str]]:
-        """Each item with its file, or the reason it could not be had."""
+    def fetch_all(self, items: list[MediaItem]) -> Iterator[IncomingFile | FileOutcome]:
+        """Each item's file, or what kept it from us; fetched only as it is asked for."""
         deadline = time.monotonic() + FETCH_BUDGET_SECONDS
         for item in items:
             try:
-                yield item, self._fetch(item, deadline)
+                yield self._fetch(item, deadline)
             except DocumentRejected as rejected:
-                yield item, rejected.reason
+                yield FileOutcome(rejected.reason, item.label)
             except MediaUnavailable as error:
                 log.warning("media not fetched: %s", error)
-                yield item, NOT_RECEIVED
+                yield FileOutcome(NOT_RECEIVED, item.label)
 
     def _fetch(self, item: MediaItem, deadline: float) -> IncomingFile:
         if not item.url.startswith(self.api_base.rstrip("/") + "/"):

@@ -7,19 +7,12 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import SQLAlchemyError
 
 from webhooks.conversation_types import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.engine import db_session
 from webhooks.documents.checks import MAX_BYTES
-from webhooks.documents.receive import (
-    NOT_RECEIVED,
-    FileOutcome,
-    IncomingFile,
-    acknowledgement,
-    take_file,
-)
+from webhooks.documents.receive import IncomingFile, acknowledgement, take_files
 from webhooks.services import services, turn_handler
 from webhooks.teams import Team
 
@@ -103,13 +96,9 @@ def upload(team_id: str) -> ResponseReturnValue:
         filename=sent.filename,
         declared_type=sent.mimetype,
     )
-    try:
-        conversation = repository.find_or_open_conversation(session, team.id, "webchat", key)
-    except SQLAlchemyError:
-        session.rollback()
-        outcome = FileOutcome(NOT_RECEIVED, sent.filename)
-    else:
-        outcome = take_file(session, conversation.id, incoming, found.documents, found.now())
+    (outcome,) = take_files(
+        session, team.id, "webchat", key, [incoming], found.documents, found.now()
+    )
     inbound = Inbound(
         team=team,
         channel="webchat",

@@ -7,6 +7,7 @@ lost is named, with the reason in plain words and the team's email as another wa
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from webhooks.conversation_types import Reply
-from webhooks.db import documents
+from webhooks.db import documents, repository
 from webhooks.documents.checks import DocumentRejected, check_file
 from webhooks.documents.cipher import DocumentCipher
 from webhooks.teams import Team
@@ -44,6 +45,39 @@ class FileOutcome:
 
     status: str
     filename: str
+
+
+def take_files(
+    session: Session,
+    team_id: str,
+    channel: str,
+    contact_key: str,
+    arriving: Iterable[IncomingFile | FileOutcome],
+    cipher: DocumentCipher,
+    at: datetime,
+) -> list[FileOutcome]:
+    """Store each file in the person's conversation; what became of each.
+
+    An outcome in `arriving` is a file that never came (a failed download) and passes
+    through. With the database down, nothing can be kept, and each file says so.
+    """
+    try:
+        conversation = repository.find_or_open_conversation(session, team_id, channel, contact_key)
+    except SQLAlchemyError as error:
+        log.error("documents not stored: %s", type(error).__name__)
+        session.rollback()
+        return [
+            item
+            if isinstance(item, FileOutcome)
+            else FileOutcome(NOT_RECEIVED, item.label or item.filename)
+            for item in arriving
+        ]
+    return [
+        item
+        if isinstance(item, FileOutcome)
+        else take_file(session, conversation.id, item, cipher, at)
+        for item in arriving
+    ]
 
 
 def take_file(
