@@ -60,6 +60,18 @@ def scores(examples: list[Example], decided: list[str]) -> str:
     )
 
 
+def offered(model: LearnedRiskModel, examples: list[Example]) -> str:
+    """How often the gateway gives crisis contacts at all: for risk, or gently for concern."""
+
+    def gets_contacts(example: Example) -> bool:
+        found = model.add_to(assess_risk(example.text))
+        return found.risk != "none" or found.concern
+
+    risky = [gets_contacts(e) for e in examples if e.label != "none"]
+    hard = [gets_contacts(e) for e in examples if e.label == "none" and e.tags & HARD_NEGATIVE_TAGS]
+    return f"{_share(risky):.1%} of risk messages, {_share(hard):.1%} of hard negatives"
+
+
 def _share(flags: object) -> float:
     values = list(flags)  # type: ignore[call-overload]
     return sum(values) / len(values) if values else 0.0
@@ -84,6 +96,7 @@ def main() -> int:
         model.add_to(assess_risk(example.text))
     per_message = (time.perf_counter() - started) * 1000 / (len(held_out) * 10)
     print(f"latency per message, rules + model: {per_message:.2f} ms")
+    print(f"contacts offered at all (rules + model + concern): {offered(model, held_out)}")
     for example, label in zip(held_out, combined_labels(model, held_out), strict=True):
         if (label == "none") != (example.label == "none"):
             print(
