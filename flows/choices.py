@@ -54,6 +54,14 @@ def phrases(option: Option) -> list[str]:
     return sorted((name for name in names if name), key=len, reverse=True)
 
 
+def names_exactly(options: tuple[Option, ...], text: str) -> bool:
+    """The text is one option's name or number and nothing more: a button pressed."""
+    said = normalise(text)
+    if said.isdigit():
+        return 1 <= int(said) <= len(options)
+    return any(said in phrases(option) for option in options)
+
+
 def one_option(options: tuple[Option, ...], text: str) -> Option:
     """The single option the text names, or AnswerError."""
     said = normalise(text)

@@ -18,7 +18,8 @@ from actions.digressions import digression_reply, nlu_risk
 from actions.flow_lookup import answers_of, context_for, flow_for, state_of
 from actions.submit import REFERRAL_PAYLOAD
 from flows import engine
-from flows.model import REVIEW
+from flows.choices import names_exactly
+from flows.model import REVIEW, Flow
 from flows.navigation import age, perspective
 from flows.rasa_domain import FLOW_SLOT, FORM, STATE_SLOT
 from flows.record import referral_record
@@ -75,7 +76,7 @@ class ValidateReferralForm(Action):
             if aside is not None:
                 dispatcher.utter_message(response=aside)
                 return [SlotSet(asking, None), SlotSet("requested_slot", asking)]
-            risk = None if control else nlu_risk(latest)
+            risk = None if control or _is_a_choice(flow, asking, text) else nlu_risk(latest)
             if risk is not None:
                 # The gateway's own detector missed it; Rasa's crisis intent is the second
                 # net. The text is still taken as an answer: re-asking would only loop.
@@ -105,3 +106,9 @@ class ValidateReferralForm(Action):
             SlotSet("requested_slot", step.ask),
         ]
         return events
+
+
+def _is_a_choice(flow: Flow, asking: str, text: str) -> bool:
+    # "Myself" or "me" pressed as a button once read to the intent model as a crisis; an
+    # option's own name is an answer. The gateway's nets have read the text already.
+    return flow.has(asking) and names_exactly(flow.question(asking).options, text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
 from tests.integration.walking import answer_until, referral_by_name, respondent
@@ -29,6 +31,20 @@ def test_risk_mid_form_gets_contacts_then_the_referral_carries_on_urgent(
     assert [(f["category"], f["message"]) for f in detail["risk_flags"]] == [
         ("self", "honestly I want to kill myself")
     ]
+
+
+@pytest.mark.parametrize(
+    ("number", "pressed"), [("+447911300011", "Myself"), ("+447911300012", "me")]
+)
+def test_a_choice_pressed_is_not_taken_for_a_crisis(
+    stack: RunningStack, number: str, pressed: str
+) -> None:
+    # "myself" and "me" are frequent in the crisis examples the intent model learned from.
+    person = SmsSimulator(stack.url, TWILIO_AUTH_TOKEN, number, "+441214960200")
+    person.send("hello")
+    [reply] = person.send(pressed)
+    assert reply.startswith("Would you like me to use short, simple questions?")
+    assert "116 123" not in reply
 
 
 def test_risk_at_the_read_back_gets_contacts_and_the_read_back_again(stack: RunningStack) -> None:

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from flows import AnswerError, Option, Question, Wording, display_value, load_flows, parse_answer
+from flows.choices import names_exactly
 
 TODAY = date(2026, 11, 22)
 ASK, RETRY = Wording("?"), Wording("!")
@@ -377,6 +378,23 @@ def test_it_picks_one_option_by_number_word_or_near_spelling(text: str, expected
 def test_it_refuses_what_is_not_one_option(text: str) -> None:
     with pytest.raises(AnswerError):
         parse_answer(SINGLE, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "pressed"),
+    [
+        ("On bail", True),
+        ("on bail.", True),
+        ("2", True),
+        ("remanded", True),
+        ("5", False),
+        ("I'm on police bail", False),
+        ("on bail and I want to die", False),
+    ],
+)
+def test_it_tells_a_button_pressed_from_words_around_an_option(text: str, pressed: bool) -> None:
+    # Only a pressed button is spared the intent model's crisis check, not a sentence.
+    assert names_exactly(SINGLE.options, text) is pressed
 
 
 @pytest.mark.parametrize(
