@@ -1,9 +1,8 @@
 """An intent classifier for short, messy messages: TF-IDF on words and character n-grams.
 
 Rasa's own LogisticRegressionClassifier reads raw counts with a fixed regularisation.
-On this project's NLU data, sublinear TF-IDF with weaker regularisation scores about one
-point of macro-F1 higher in cross-validation (`make eval`), mostly on short answers such
-as "spot on" or "cancel please", where one character n-gram has to carry the meaning.
+On this project's NLU data, sublinear TF-IDF with weaker regularisation scored about a
+point of macro-F1 higher in cross-validation (`make eval`; the README has the runs).
 It reads the message text itself, so it needs no featurizer before it.
 """
 
@@ -48,7 +47,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """C was chosen by cross-validation (`make eval`); ranking keeps the top ten."""
+        """C=10: in cross-validation on nlu/, 5, 10 and 30 scored alike and 1 a point lower."""
         return {"C": 10.0, "max_char_ngram": 5, "ranking_length": 10}
 
     @staticmethod
