@@ -8,12 +8,11 @@ whole development set, exactly as the gateway runs it.
 from __future__ import annotations
 
 import sys
-import time
 
 from sklearn.model_selection import StratifiedKFold
 
 from safety import RiskAssessment, assess_risk
-from safety.evaluate import EVAL_DIR, HARD_NEGATIVE_TAGS, Example, load_examples
+from safety.evaluate import EVAL_DIR, HARD_NEGATIVE_TAGS, Example, evaluate, load_examples
 from webhooks.risk_model import THRESHOLD, LearnedRiskModel
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
@@ -60,18 +59,6 @@ def scores(examples: list[Example], decided: list[str]) -> str:
     )
 
 
-def offered(model: LearnedRiskModel, examples: list[Example]) -> str:
-    """How often the gateway gives crisis contacts at all: for risk, or gently for concern."""
-
-    def gets_contacts(example: Example) -> bool:
-        found = model.add_to(assess_risk(example.text))
-        return found.risk != "none" or found.concern
-
-    risky = [gets_contacts(e) for e in examples if e.label != "none"]
-    hard = [gets_contacts(e) for e in examples if e.label == "none" and e.tags & HARD_NEGATIVE_TAGS]
-    return f"{_share(risky):.1%} of risk messages, {_share(hard):.1%} of hard negatives"
-
-
 def _share(flags: object) -> float:
     values = list(flags)  # type: ignore[call-overload]
     return sum(values) / len(values) if values else 0.0
@@ -90,14 +77,17 @@ def main() -> int:
     model = LearnedRiskModel.train(development)
     held_out = load_examples(EVAL_DIR / "holdout")
     print("== rules + learned model, held-out set")
-    print(f"threshold {THRESHOLD}: {scores(held_out, combined_labels(model, held_out))}")
-    started = time.perf_counter()
-    for example in held_out * 10:
-        model.add_to(assess_risk(example.text))
-    per_message = (time.perf_counter() - started) * 1000 / (len(held_out) * 10)
-    print(f"latency per message, rules + model: {per_message:.2f} ms")
-    print(f"contacts offered at all (rules + model + concern): {offered(model, held_out)}")
-    for example, label in zip(held_out, combined_labels(model, held_out), strict=True):
+    decided = combined_labels(model, held_out)
+    print(f"threshold {THRESHOLD}: {scores(held_out, decided)}")
+    # The gateway's own check: the rules, then the model where they found nothing.
+    report = evaluate(held_out, repeats=10, assess=lambda text: model.add_to(assess_risk(text)))
+    print(f"latency per message, rules + model: {report.mean_ms:.2f} ms")
+    print(
+        "contacts offered at all (rules + model + concern): "
+        f"{report.contacts_offered_on_risk:.1%} of risk messages, "
+        f"{report.contacts_offered_on_hard_negatives:.1%} of hard negatives"
+    )
+    for example, label in zip(held_out, decided, strict=True):
         if (label == "none") != (example.label == "none"):
             print(
                 f"  {'missed' if label == 'none' else 'false alarm'} [{example.label}]: "
