@@ -10,7 +10,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from safety.risk import RISK_CATEGORIES, RiskAssessment, assess_risk
@@ -26,6 +26,8 @@ class Example:
     label: str
     tags: frozenset[str]
     text: str
+    # The file it came from: a round of the development set was written at one time.
+    source: str = field(default="", compare=False)
 
 
 def load_examples(directory: Path = EVAL_DIR) -> list[Example]:
@@ -38,7 +40,7 @@ def load_examples(directory: Path = EVAL_DIR) -> list[Example]:
             label, tags, text = line.split("\t")
             if label not in ("none", *RISK_CATEGORIES):
                 raise ValueError(f"{path.name}:{number}: unknown label {label!r}")
-            examples.append(Example(label, frozenset(tags.split(",")), text))
+            examples.append(Example(label, frozenset(tags.split(",")), text, path.stem))
     return examples
 
 

@@ -1,21 +1,26 @@
 """`make eval-risk`, second part: the rules with the learned second net.
 
 On the development set the model is scored by 5-fold cross-validation (each message is
-judged by a model that did not see it); on the held-out set, by the model trained on the
-whole development set, exactly as the gateway runs it.
+judged by a model that did not see it), and by holding out each round in turn (a round
+was written at one time, so it is as near to fresh phrasings as the development set
+gets); on the held-out set, by the model trained on the whole development set, exactly as
+the gateway runs it.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 from sklearn.model_selection import StratifiedKFold
 
 from safety import RiskAssessment, assess_risk
 from safety.evaluate import EVAL_DIR, HARD_NEGATIVE_TAGS, Example, evaluate, load_examples
-from webhooks.risk_model import THRESHOLD, LearnedRiskModel
+from webhooks.risk_model import GUARDED_THRESHOLD, THRESHOLD, LearnedRiskModel
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
+# 1.01 never fires: the net skips every message where the rules saw a guard cue.
+GUARDED_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 1.01)
 
 
 def combined_labels(
@@ -46,6 +51,30 @@ def cross_validated(examples: list[Example], threshold: float, alone: bool = Fal
     return decided
 
 
+def rules_risk_removed(text: str) -> RiskAssessment:
+    """The rules' view of a message (guard cues included) with the risk they found taken out.
+
+    What the net would add on its own, as the gateway runs it.
+    """
+    return replace(assess_risk(text), risk="none", categories=(), evidence=())
+
+
+def by_round(examples: list[Example]) -> dict[float, tuple[list[Example], list[str]]]:
+    """For each guarded threshold: each round judged by a net trained on the others alone."""
+    rounds = sorted({e.source for e in examples if e.source.startswith("risk_round")})
+    judged: dict[float, tuple[list[Example], list[str]]] = {
+        guarded: ([], []) for guarded in GUARDED_THRESHOLDS
+    }
+    for held in rounds:
+        model = LearnedRiskModel.train([e for e in examples if e.source != held])
+        tested = [e for e in examples if e.source == held]
+        for guarded, (seen, decided) in judged.items():
+            net = replace(model, guarded_threshold=guarded)
+            seen.extend(tested)
+            decided.extend(net.add_to(rules_risk_removed(e.text)).risk for e in tested)
+    return judged
+
+
 def scores(examples: list[Example], decided: list[str]) -> str:
     """Recall on explicit self-harm and on all risk; false alarms on hard negatives."""
     pairs = list(zip(examples, decided, strict=True))
@@ -74,6 +103,11 @@ def main() -> int:
         alone = scores(development, cross_validated(development, threshold, alone=True))
         print(f"threshold {threshold}: {combined}{chosen}")
         print(f"  the learned net alone: {alone}")
+    print("== the learned net alone, each development round held out in turn")
+    for guarded, (seen, decided) in by_round(development).items():
+        chosen = " <- used" if guarded == GUARDED_THRESHOLD else ""
+        name = "skipped" if guarded > 1 else f"threshold {guarded}"
+        print(f"where the rules saw a guard cue, {name}: {scores(seen, decided)}{chosen}")
     model = LearnedRiskModel.train(development)
     held_out = load_examples(EVAL_DIR / "holdout")
     print("== rules + learned model, held-out set")

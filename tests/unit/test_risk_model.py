@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from safety import assess_risk
@@ -59,3 +61,13 @@ def test_the_learned_net_leaves_short_form_answers_to_the_rules(answer: str) -> 
 
 def test_the_rules_still_catch_a_short_message_the_learned_net_skips() -> None:
     assert default_model().add_to(assess_risk("kms")).risk == "self"
+
+
+def test_it_must_be_surer_where_the_rules_saw_a_negation() -> None:
+    # "won't" is a negation cue, yet this is risk: the net still reads it, at a higher bar.
+    text = "he won't leave me alone and keeps turning up at my door"
+    ruled = assess_risk(text)
+    assert ruled.guarded and ruled.risk == "none"
+    assert default_model().add_to(ruled).risk == "from_others"
+    never_when_guarded = replace(default_model(), guarded_threshold=1.01)
+    assert never_when_guarded.add_to(ruled).risk == "none"
