@@ -114,6 +114,9 @@ def _lexicon() -> _Lexicon:
     )
 
 
+# The rules and then the learned net read each message in turn: the second reading reuses
+# the first (0.05 to 0.09 ms of the 1 ms budget). Only the last few messages are kept.
+@lru_cache(maxsize=8)
 def normalise(text: str) -> str:
     """Lower case, curly quotes straightened, text-speak and common typos mapped."""
     lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
