@@ -10,6 +10,7 @@ the gateway runs it.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 
 from sklearn.model_selection import StratifiedKFold
@@ -23,6 +24,14 @@ THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 GUARDED_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 1.01)
 
 
+def rules_risk_removed(text: str) -> RiskAssessment:
+    """The rules' view of a message (guard cues included) with the risk they found taken out.
+
+    What the net would add on its own, as the gateway runs it.
+    """
+    return replace(assess_risk(text), risk="none", categories=(), evidence=())
+
+
 def combined_labels(
     model: LearnedRiskModel, examples: list[Example], alone: bool = False
 ) -> list[str]:
@@ -32,31 +41,35 @@ def combined_labels(
     generalises, since the rules were written against these very messages.
     """
     return [
-        model.add_to(RiskAssessment(e.text, "none") if alone else assess_risk(e.text)).risk
+        model.add_to(rules_risk_removed(e.text) if alone else assess_risk(e.text)).risk
         for e in examples
     ]
 
 
-def cross_validated(examples: list[Example], threshold: float, alone: bool = False) -> list[str]:
-    """Each message judged by a model trained on the other four fifths."""
-    decided = [""] * len(examples)
+def cross_validated_at(
+    examples: list[Example], thresholds: Sequence[float]
+) -> dict[tuple[float, bool], list[str]]:
+    """Each message judged by a model trained on the other four fifths, at each threshold,
+    with the rules (`False`) and alone (`True`). One training per fold serves them all."""
+    decided = {
+        (threshold, alone): [""] * len(examples)
+        for threshold in thresholds
+        for alone in (False, True)
+    }
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    labels = [e.label for e in examples]
-    for train, test in folds.split(examples, labels):
-        model = LearnedRiskModel.train([examples[i] for i in train], threshold)
-        for index, label in zip(
-            test, combined_labels(model, [examples[i] for i in test], alone), strict=True
-        ):
-            decided[index] = label
+    for train, test in folds.split(examples, [e.label for e in examples]):
+        model = LearnedRiskModel.train([examples[i] for i in train])
+        tested = [examples[i] for i in test]
+        for (threshold, alone), labels in decided.items():
+            judged = combined_labels(replace(model, threshold=threshold), tested, alone)
+            for index, label in zip(test, judged, strict=True):
+                labels[index] = label
     return decided
 
 
-def rules_risk_removed(text: str) -> RiskAssessment:
-    """The rules' view of a message (guard cues included) with the risk they found taken out.
-
-    What the net would add on its own, as the gateway runs it.
-    """
-    return replace(assess_risk(text), risk="none", categories=(), evidence=())
+def cross_validated(examples: list[Example], threshold: float, alone: bool = False) -> list[str]:
+    """Each message judged by a model trained on the other four fifths."""
+    return cross_validated_at(examples, (threshold,))[threshold, alone]
 
 
 def by_round(examples: list[Example]) -> dict[float, tuple[list[Example], list[str]]]:
@@ -97,10 +110,11 @@ def main() -> int:
     """Print the figures."""
     development = load_examples(EVAL_DIR)
     print("== rules + learned model, development set (5-fold cross-validation)")
+    judged = cross_validated_at(development, THRESHOLDS)
     for threshold in THRESHOLDS:
         chosen = " <- used" if threshold == THRESHOLD else ""
-        combined = scores(development, cross_validated(development, threshold))
-        alone = scores(development, cross_validated(development, threshold, alone=True))
+        combined = scores(development, judged[threshold, False])
+        alone = scores(development, judged[threshold, True])
         print(f"threshold {threshold}: {combined}{chosen}")
         print(f"  the learned net alone: {alone}")
     print("== the learned net alone, each development round held out in turn")
