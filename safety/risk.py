@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from safety.prefilter import PatternSet
+
 LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicons" / "risk.yml"
 # Most urgent first: the order decides the single `risk` value of a message.
 RISK_CATEGORIES = ("self", "from_others", "others")
@@ -64,7 +66,8 @@ class _Lexicon:
     third_person: re.Pattern[str]
     idioms: tuple[re.Pattern[str], ...]
     concern: re.Pattern[str]
-    categories: dict[str, tuple[re.Pattern[str], ...]]
+    # Indexed by the text any match must hold, so most searches are skipped.
+    categories: dict[str, PatternSet]
 
 
 def _words(pattern: str) -> re.Pattern[str]:
@@ -106,8 +109,8 @@ def _lexicon() -> _Lexicon:
         idioms=tuple(_words(pattern) for pattern in raw["idioms"]),
         concern=_any_of(raw["concern"]),
         categories={
-            category: tuple(
-                _words(with_terms(pattern, terms)) for pattern in raw["categories"][category]
+            category: PatternSet.build(
+                [with_terms(pattern, terms) for pattern in raw["categories"][category]], _words
             )
             for category in RISK_CATEGORIES
         },
@@ -196,7 +199,7 @@ def assess_risk(text: str) -> RiskAssessment:
         if denied or _dated_by_next(clauses[index + 1 : index + 2], lexicon):
             continue
         for category in RISK_CATEGORIES:
-            for pattern in lexicon.categories[category]:
+            for pattern in lexicon.categories[category].candidates(clause):
                 for match in pattern.finditer(clause):
                     if _counts(category, clause, match, lexicon):
                         found.setdefault(category, []).append(match.group())

@@ -26,23 +26,23 @@ class _Block:
     """One vectorizer's part of the features, and the weights the classifier gave it."""
 
     analyse: Callable[[str], list[str]]
-    vocabulary: dict[str, int]
-    idf: NDArray[np.float64]
+    # Each known term's column and inverse document frequency, as plain Python numbers:
+    # reading one from a numpy array costs more than the sum it feeds.
+    lookup: dict[str, tuple[int, float]]
     weights: NDArray[np.float64]  # one row per feature, one column per class
 
     def add_scores(self, text: str, scores: NDArray[np.float64]) -> None:
-        counts = Counter(self.analyse(text))
         columns: list[int] = []
         values: list[float] = []
-        for term, count in counts.items():
-            column = self.vocabulary.get(term)
-            if column is not None:
+        for term, count in Counter(self.analyse(text)).items():
+            known = self.lookup.get(term)
+            if known is not None:
+                column, idf = known
                 columns.append(column)
-                values.append((1.0 + math.log(count)) * float(self.idf[column]))
+                values.append(idf if count == 1 else (1.0 + math.log(count)) * idf)
         if columns:
-            vector = np.array(values)
-            vector /= math.sqrt(float(vector @ vector))  # l2, as TfidfVectorizer does
-            scores += vector @ self.weights[columns]
+            length = math.sqrt(sum(value * value for value in values))  # l2, as sklearn does
+            scores += (np.array(values) / length) @ self.weights[columns]
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,14 @@ class FastScorer:
             ):
                 raise ValueError("needs sublinear, l2-normalised TF-IDF vectorizers")
             width = len(vectorizer.vocabulary_)
+            idf = [float(value) for value in vectorizer.idf_]
             blocks.append(
                 _Block(
                     analyse=vectorizer.build_analyzer(),
-                    vocabulary=dict(vectorizer.vocabulary_),
-                    idf=np.asarray(vectorizer.idf_, dtype=np.float64),
+                    lookup={
+                        str(term): (int(column), idf[column])
+                        for term, column in vectorizer.vocabulary_.items()
+                    },
                     weights=np.ascontiguousarray(classifier.coef_[:, offset : offset + width].T),
                 )
             )
