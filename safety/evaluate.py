@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,16 +45,18 @@ def load_examples(directory: Path = EVAL_DIR) -> list[Example]:
 
 
 @dataclass(frozen=True)
-class Report:
-    """The figures `make eval-risk` prints."""
+class Scores:
+    """How a detector's decisions compare with the labels: the one definition of each figure."""
 
     recall: dict[str, float]
+    # Found as `self`: another category would give the wrong contacts.
     explicit_self_recall: float
     any_risk_recall: float
     hard_negative_false_alarms: float
+    # Ordinary messages ("I'm going to ring my solicitor"): a false alarm here sends crisis
+    # contacts and an urgent alert for nothing, so it is counted on its own.
+    everyday_false_alarms: float
     all_negative_false_alarms: float
-    mean_ms: float
-    p99_ms: float
     # The gentle net: risk found, or at least the contacts offered.
     contacts_offered_on_risk: float
     contacts_offered_on_hard_negatives: float
@@ -62,6 +64,61 @@ class Report:
     false_alarms: list[Example]
     total: int
     hard_negatives: int
+    everyday: int
+
+    def summary(self) -> str:
+        """The figures the issue sets targets for, on one line."""
+        return (
+            f"recall explicit self {self.explicit_self_recall:.1%}, "
+            f"recall any risk {self.any_risk_recall:.1%}, "
+            f"false alarms on hard negatives {self.hard_negative_false_alarms:.1%}, "
+            f"on everyday messages {self.everyday_false_alarms:.1%}"
+        )
+
+
+def score(examples: Sequence[Example], decided: Sequence[RiskAssessment]) -> Scores:
+    """Compare each decision with its example's label."""
+    pairs = list(zip(examples, decided, strict=True))
+    risky = [(e, d) for e, d in pairs if e.label != "none"]
+    negatives = [(e, d) for e, d in pairs if e.label == "none"]
+    hard = [(e, d) for e, d in negatives if e.tags & HARD_NEGATIVE_TAGS]
+    everyday = [(e, d) for e, d in negatives if not e.tags & HARD_NEGATIVE_TAGS]
+
+    def caught(example: Example, decision: RiskAssessment) -> bool:
+        return example.label in decision.categories
+
+    def alarmed(pairs: list[tuple[Example, RiskAssessment]]) -> float:
+        return _share([d.risk != "none" for _, d in pairs])
+
+    return Scores(
+        recall={
+            category: _share([caught(e, d) for e, d in risky if e.label == category])
+            for category in RISK_CATEGORIES
+        },
+        explicit_self_recall=_share(
+            [caught(e, d) for e, d in risky if e.label == "self" and "explicit" in e.tags]
+        ),
+        any_risk_recall=_share([d.risk != "none" for _, d in risky]),
+        hard_negative_false_alarms=alarmed(hard),
+        everyday_false_alarms=alarmed(everyday),
+        all_negative_false_alarms=alarmed(negatives),
+        contacts_offered_on_risk=_share([d.concern for _, d in risky]),
+        contacts_offered_on_hard_negatives=_share([d.concern for _, d in hard]),
+        misses=[e for e, d in risky if not caught(e, d)],
+        false_alarms=[e for e, d in negatives if d.risk != "none"],
+        total=len(pairs),
+        hard_negatives=len(hard),
+        everyday=len(everyday),
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    """The figures `make eval-risk` prints: the scores, and the time each message took."""
+
+    scores: Scores
+    mean_ms: float
+    p99_ms: float
 
 
 def evaluate(
@@ -70,19 +127,7 @@ def evaluate(
     assess: Callable[[str], RiskAssessment] = assess_risk,
 ) -> Report:
     """Score a detector (the rules, unless given another) against the examples, and time it."""
-    predicted = {example.text: assess(example.text) for example in examples}
-    risky = [e for e in examples if e.label != "none"]
-    negatives = [e for e in examples if e.label == "none"]
-    hard = [e for e in negatives if e.tags & HARD_NEGATIVE_TAGS]
-
-    def caught(example: Example) -> bool:
-        return example.label in predicted[example.text].categories
-
-    recall = {
-        category: _share([caught(e) for e in risky if e.label == category])
-        for category in RISK_CATEGORIES
-    }
-    explicit = [caught(e) for e in risky if e.label == "self" and "explicit" in e.tags]
+    decided = [assess(example.text) for example in examples]
     timings = []
     for _ in range(repeats):
         for example in examples:
@@ -91,19 +136,9 @@ def evaluate(
             timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     return Report(
-        recall=recall,
-        explicit_self_recall=_share(explicit),
-        any_risk_recall=_share([predicted[e.text].risk != "none" for e in risky]),
-        hard_negative_false_alarms=_share([predicted[e.text].risk != "none" for e in hard]),
-        all_negative_false_alarms=_share([predicted[e.text].risk != "none" for e in negatives]),
+        scores=score(examples, decided),
         mean_ms=statistics.fmean(timings),
         p99_ms=timings[int(len(timings) * 0.99) - 1],
-        contacts_offered_on_risk=_share([predicted[e.text].concern for e in risky]),
-        contacts_offered_on_hard_negatives=_share([predicted[e.text].concern for e in hard]),
-        misses=[e for e in risky if not caught(e)],
-        false_alarms=[e for e in negatives if predicted[e.text].risk != "none"],
-        total=len(examples),
-        hard_negatives=len(hard),
     )
 
 
@@ -124,22 +159,31 @@ def main() -> int:
 
 def print_report(report: Report) -> None:
     """The figures, then each miss and false alarm."""
-    print(f"messages: {report.total} ({report.hard_negatives} hard negatives)")
-    print(f"recall, explicit self-harm/suicide: {report.explicit_self_recall:.1%}")
-    for category, value in report.recall.items():
-        print(f"recall, {category}: {value:.1%}")
-    print(f"recall, any risk: {report.any_risk_recall:.1%}")
-    print(f"false alarms, hard negatives: {report.hard_negative_false_alarms:.1%}")
-    print(f"false alarms, all negatives: {report.all_negative_false_alarms:.1%}")
+    print_scores(report.scores)
     print(f"latency per message: mean {report.mean_ms:.3f} ms, p99 {report.p99_ms:.3f} ms")
+
+
+def print_scores(scores: Scores) -> None:
+    """Every figure, then each miss and false alarm."""
+    print(
+        f"messages: {scores.total} "
+        f"({scores.hard_negatives} hard negatives, {scores.everyday} everyday messages)"
+    )
+    print(f"recall, explicit self-harm/suicide: {scores.explicit_self_recall:.1%}")
+    for category, value in scores.recall.items():
+        print(f"recall, {category}: {value:.1%}")
+    print(f"recall, any risk: {scores.any_risk_recall:.1%}")
+    print(f"false alarms, hard negatives: {scores.hard_negative_false_alarms:.1%}")
+    print(f"false alarms, everyday messages: {scores.everyday_false_alarms:.1%}")
+    print(f"false alarms, all negatives: {scores.all_negative_false_alarms:.1%}")
     print(
         "contacts offered (risk or concern): "
-        f"{report.contacts_offered_on_risk:.1%} of risk messages, "
-        f"{report.contacts_offered_on_hard_negatives:.1%} of hard negatives"
+        f"{scores.contacts_offered_on_risk:.1%} of risk messages, "
+        f"{scores.contacts_offered_on_hard_negatives:.1%} of hard negatives"
     )
-    for example in report.misses:
+    for example in scores.misses:
         print(f"  missed [{example.label}]: {example.text}")
-    for example in report.false_alarms:
+    for example in scores.false_alarms:
         print(f"  false alarm [{','.join(sorted(example.tags))}]: {example.text}")
 
 

@@ -79,8 +79,8 @@ def test_self_is_reported_first_when_there_is_more_than_one_risk() -> None:
 
 def test_it_meets_its_targets_on_the_development_set() -> None:
     report = evaluate(load_examples(EVAL_DIR), repeats=1)
-    assert report.total >= 400
-    assert report.hard_negatives * 3 >= report.total
-    assert report.explicit_self_recall == 1.0, report.misses
-    assert report.any_risk_recall >= 0.97, report.misses
-    assert report.hard_negative_false_alarms <= 0.05, report.false_alarms
+    assert report.scores.total >= 400
+    assert report.scores.hard_negatives * 3 >= report.scores.total
+    assert report.scores.explicit_self_recall == 1.0, report.scores.misses
+    assert report.scores.any_risk_recall >= 0.97, report.scores.misses
+    assert report.scores.hard_negative_false_alarms <= 0.05, report.scores.false_alarms

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from safety import assess_risk
-from safety.evaluate import EVAL_DIR, load_examples
+from safety.evaluate import EVAL_DIR, load_examples, score
 from tests.support.spoken import SPOKEN
 from webhooks.risk_model import THRESHOLD, default_model
 from webhooks.risk_model_eval import cross_validated
@@ -39,17 +39,14 @@ def test_it_leaves_everyday_messages_alone() -> None:
         assert default_model().add_to(assess_risk(text)).risk == "none"
 
 
-def test_its_threshold_keeps_false_alarms_under_5_percent_in_cross_validation() -> None:
+def test_its_threshold_keeps_false_alarms_down_in_cross_validation() -> None:
     examples = load_examples(EVAL_DIR)
-    decided = cross_validated(examples, THRESHOLD)
-    hard = [
-        d
-        for e, d in zip(examples, decided, strict=True)
-        if e.label == "none" and e.tags & {"negation", "history", "idiom", "offence"}
-    ]
-    risky = [d for e, d in zip(examples, decided, strict=True) if e.label != "none"]
-    assert sum(d != "none" for d in hard) / len(hard) <= 0.05
-    assert sum(d != "none" for d in risky) / len(risky) >= 0.95
+    scores = score(examples, cross_validated(examples, THRESHOLD))
+    assert scores.hard_negative_false_alarms <= 0.05
+    assert scores.any_risk_recall >= 0.95
+    # Ordinary messages ("he's picking me up at five") once set the net off one time in
+    # two; 14% when round 29 was added. This keeps it from sliding back.
+    assert scores.everyday_false_alarms <= 0.15, [e.text for e in scores.false_alarms]
 
 
 @pytest.mark.parametrize(
