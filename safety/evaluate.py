@@ -87,8 +87,8 @@ def score(examples: Sequence[Example], decided: Sequence[RiskAssessment]) -> Sco
     def caught(example: Example, decision: RiskAssessment) -> bool:
         return example.label in decision.categories
 
-    def alarmed(pairs: list[tuple[Example, RiskAssessment]]) -> float:
-        return _share([d.risk != "none" for _, d in pairs])
+    def alarmed(judged: list[tuple[Example, RiskAssessment]]) -> float:
+        return _share([d.risk != "none" for _, d in judged])
 
     return Scores(
         recall={
