@@ -67,7 +67,7 @@ class Scores:
     everyday: int
 
     def summary(self) -> str:
-        """The figures the issue sets targets for, on one line."""
+        """The figures that have targets, on one line."""
         return (
             f"recall explicit self {self.explicit_self_recall:.1%}, "
             f"recall any risk {self.any_risk_recall:.1%}, "
