@@ -47,4 +47,4 @@ eval: setup
 # Recall, false alarms and speed of the safety net's risk detector on the labelled sets.
 eval-risk: setup
 	$(VENV)/python -m safety.evaluate
-	$(VENV)/python -m webhooks.risk_model_eval
+	$(VENV)/python -m safety.learned.evaluate

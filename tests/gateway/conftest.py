@@ -19,12 +19,12 @@ from tests.conftest import TWILIO_AUTH_TOKEN, free_port
 from tests.fakes.twilio_api import FakeTwilio, fake_twilio
 from webhooks import create_app
 from webhooks.config import Settings
-from webhooks.conversation_types import Inbound, Reply
+from webhooks.core.flow_endings import FlowEndings
+from webhooks.core.replies import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.engine import db_session
 from webhooks.db.models import Referral
-from webhooks.flow_endings import FlowEndings
-from webhooks.services import services
+from webhooks.web.services import services
 
 SmsPoster = Callable[..., TestResponse]
 ACCOUNT_SID = "AC" + "0" * 32

@@ -21,9 +21,9 @@ from tests.conftest import OPEN_HOURS
 from tests.fakes.twilio_api import FakeTwilio, fake_twilio
 from tests.gateway.conftest import SmsPoster, make_referral, sms_params
 from webhooks import create_app
-from webhooks.alerts import Transports, acknowledge, deliver_due, queue_urgent_alerts
 from webhooks.cli import main
 from webhooks.config import PROJECT_ROOT, Settings
+from webhooks.core.alerts import Transports, acknowledge, deliver_due, queue_urgent_alerts
 from webhooks.db import repository
 from webhooks.db.models import Alert, Referral
 from webhooks.teams import TeamDirectory, load_teams

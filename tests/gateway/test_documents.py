@@ -24,7 +24,7 @@ from tests.support.files import JPEG, PDF, PROGRAM
 from webhooks.db import documents, repository
 from webhooks.db.models import Document, Message
 from webhooks.documents.checks import MAX_BYTES, CheckedFile
-from webhooks.services import services
+from webhooks.web.services import services
 
 WHATSAPP = "whatsapp:+447911123456"
 EMAIL = "community.liaisonanddiversion@nhs.net"

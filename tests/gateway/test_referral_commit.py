@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import FromFlow
-from webhooks.conversation_types import Reply
+from webhooks.core.replies import Reply
 from webhooks.db import repository
 from webhooks.db.models import Referral
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows import load_flows
+from safety.learned.model import default_model
 from tests.gateway.conftest import SmsPoster, make_referral, sms_params
 from tests.gateway.test_webchat import csrf_token
 from webhooks.db import repository
 from webhooks.db.models import Conversation, Message, Referral, RiskFlag
-from webhooks.risk_model import default_model
 
 
 def bodies(twiml: bytes) -> list[str]:

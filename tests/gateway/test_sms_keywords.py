@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import SmsPoster, sms_params
-from webhooks.channels.sms_render import GSM7
 from webhooks.db.models import Message, RiskFlag
+from webhooks.web.channels.sms_render import GSM7
 
 
 def bodies(twiml: bytes) -> list[str]:

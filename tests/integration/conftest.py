@@ -23,7 +23,7 @@ import requests
 from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN, free_port
 from tests.fakes.twilio_api import FakeTwilio, fake_twilio
 from webhooks.config import PROJECT_ROOT
-from webhooks.stack import MODEL_PATH, RASA_VENV
+from webhooks.dev.stack import MODEL_PATH, RASA_VENV
 
 TRIAGE = str(Path(sys.executable).parent / "triage")
 READY_TIMEOUT_SECONDS = 400

@@ -18,8 +18,8 @@ from tests.integration.voice_scripts import (
 from tests.integration.walking import answer_until, stored_fields
 from tests.support.expected import expected_fields
 from tests.support.spoken import SPOKEN
-from webhooks.scripted import Respondent, demo_answers
-from webhooks.simulator import ChatSimulator, SmsSimulator, VoiceSimulator
+from webhooks.dev.scripted import Respondent, demo_answers
+from webhooks.dev.simulator import ChatSimulator, SmsSimulator, VoiceSimulator
 
 TEAM, NUMBER, FLOW = "together-london", "+442079460100", "together_london"
 NAME = "Same Everywhere"

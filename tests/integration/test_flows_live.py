@@ -17,7 +17,7 @@ from tests.integration.walking import (
     stored_fields,
 )
 from tests.support.expected import expected_fields
-from webhooks.simulator import ChatSimulator, SmsSimulator
+from webhooks.dev.simulator import ChatSimulator, SmsSimulator
 
 NUMBERS = {
     "together-london": "+442079460100",

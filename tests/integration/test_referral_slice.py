@@ -12,8 +12,8 @@ from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
 from tests.integration.walking import answer_until, referral_by_name, respondent
 from tests.support.engine_walk import walk_engine
-from webhooks.scripted import demo_answers, typed
-from webhooks.simulator import ChatSimulator, SmsSimulator
+from webhooks.dev.scripted import demo_answers, typed
+from webhooks.dev.simulator import ChatSimulator, SmsSimulator
 
 TOGETHER = "+442079460100"
 COVENTRY = "+441214960200"

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
 from tests.integration.walking import answer_until, referral_by_name, respondent
-from webhooks.simulator import ChatSimulator, SmsSimulator
+from webhooks.dev.simulator import ChatSimulator, SmsSimulator
 
 
 def test_risk_mid_form_gets_contacts_then_the_referral_carries_on_urgent(

@@ -6,7 +6,7 @@ from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
 from tests.integration.voice_scripts import keyable, keyed_where_possible
 from tests.integration.walking import answer_until, referral_by_name, respondent
-from webhooks.simulator import VoiceSimulator
+from webhooks.dev.simulator import VoiceSimulator
 
 SOUTH_ESSEX = "+441134960300"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.integration.walking import Send
-from webhooks.simulator import VoiceSimulator
+from webhooks.dev.simulator import VoiceSimulator
 
 _KEYABLE = re.compile(r"^[\d\s/]+$")
 

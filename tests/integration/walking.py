@@ -10,7 +10,7 @@ import requests
 from flows import load_flows
 from tests.integration.conftest import RunningStack
 from tests.support.expected import SKIPPED
-from webhooks.scripted import Respondent, demo_answers, ended
+from webhooks.dev.scripted import Respondent, demo_answers, ended
 
 Send = Callable[[str], list[str]]
 FLOW_OF = {

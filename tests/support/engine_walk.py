@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from flows import Flow
 from flows.engine import prompt, receive, start
 from flows.state import SKIP, Context, Step
-from webhooks.scripted import SKIP as SCRIPTED_SKIP
+from webhooks.dev.scripted import SKIP as SCRIPTED_SKIP
 
 MAX_STEPS = 150
 

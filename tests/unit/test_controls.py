@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flows import detect_control
-from webhooks.conversation import rasa_text
+from webhooks.core.turn import rasa_text
 
 
 @pytest.mark.parametrize("text", ["stop", "STOP", "Stop.", "stop!!", " cancel ", "I want to stop"])

@@ -27,7 +27,7 @@ from flows.state import (
     Step,
 )
 from tests.support.engine_walk import walk_engine
-from webhooks.scripted import demo_answers
+from webhooks.dev.scripted import demo_answers
 
 CONTEXT = Context(today=date(2026, 11, 24), now="2026-11-24T10:00:00+00:00")
 

@@ -13,7 +13,7 @@ from flows.record import referral_record
 from flows.state import COMPLETE, Context
 from tests.support.engine_walk import walk_engine
 from tests.support.expected import SCORES, SKIPPED, expected_fields
-from webhooks.scripted import demo_answers
+from webhooks.dev.scripted import demo_answers
 
 CONTEXT = Context(today=date(2026, 11, 24), now="2026-11-24T10:00:00+00:00")
 TEAMS = ("together_london", "coventry_warwickshire", "south_essex")

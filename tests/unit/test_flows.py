@@ -12,7 +12,7 @@ from flows.loader import load_sections
 from flows.model import REVIEW
 from flows.rasa_domain import GENERATED_DOMAIN, build_domain, render_domain
 from webhooks.config import PROJECT_ROOT
-from webhooks.scripted import CARRY_ON
+from webhooks.dev.scripted import CARRY_ON
 from webhooks.teams import load_teams
 from webhooks.wording import Wording
 

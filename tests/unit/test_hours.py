@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 
 from webhooks.config import PROJECT_ROOT
+from webhooks.core.out_of_hours import when_phrase
 from webhooks.hours import HoursError, ServiceHours, parse_hours
-from webhooks.out_of_hours import when_phrase
 from webhooks.teams import load_teams
 from webhooks.wording import Wording
 

@@ -8,10 +8,10 @@ import pytest
 
 from safety import assess_risk
 from safety.evaluate import EVAL_DIR, load_examples, score
+from safety.learned.evaluate import cross_validated
+from safety.learned.model import THRESHOLD, default_model
 from tests.support.spoken import SPOKEN
-from webhooks.risk_model import THRESHOLD, default_model
-from webhooks.risk_model_eval import cross_validated
-from webhooks.scripted import demo_answers
+from webhooks.dev.scripted import demo_answers
 
 
 def test_it_catches_a_phrasing_the_rules_miss() -> None:

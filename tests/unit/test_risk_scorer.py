@@ -9,10 +9,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from safety.evaluate import EVAL_DIR, load_examples
+from safety.learned.features import families, read_as_families
+from safety.learned.model import default_model
+from safety.learned.scorer import FastScorer
 from safety.risk import normalise
-from webhooks.risk_features import families, read_as_families
-from webhooks.risk_model import default_model
-from webhooks.risk_scorer import FastScorer
 
 
 def test_it_gives_sklearns_probabilities_on_every_labelled_message() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from webhooks.channels.sms_render import gsm7_safe, messaging_twiml, sms_text, split_body
 from webhooks.config import PROJECT_ROOT
-from webhooks.conversation_types import Reply
+from webhooks.core.replies import Reply
+from webhooks.web.channels.sms_render import gsm7_safe, messaging_twiml, sms_text, split_body
 from webhooks.wording import Wording
 
 WORDING = Wording.load(PROJECT_ROOT / "data" / "messages.yml")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
-from webhooks.stack import ProcessSpec, Stack, StackError
+from webhooks.dev.stack import ProcessSpec, Stack, StackError
 
 
 def web_server(name: str, port: int) -> ProcessSpec:

@@ -13,15 +13,15 @@ from xml.dom import minidom
 import pytest
 from twilio.twiml.voice_response import VoiceResponse
 
-from webhooks.channels.voice_render import (
+from webhooks.config import PROJECT_ROOT
+from webhooks.core.replies import Reply
+from webhooks.web.channels.voice_render import (
     ask,
     goodbye,
     offer_connection,
     offer_other_ways,
     put_through,
 )
-from webhooks.config import PROJECT_ROOT
-from webhooks.conversation_types import Reply
 from webhooks.wording import Wording
 
 GOLDEN = PROJECT_ROOT / "tests" / "golden" / "voice"

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import click
 from sqlalchemy.orm import Session
 
-from webhooks.alerts import build_transports, deliver_due
 from webhooks.config import ConfigError, settings_from_env
+from webhooks.core.alerts import build_transports, deliver_due
 from webhooks.db.engine import make_engine
 from webhooks.teams import load_teams
 from webhooks.wording import Wording

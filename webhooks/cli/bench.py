@@ -10,9 +10,9 @@ import click
 
 from flows import load_flows
 from webhooks.cli.common import default_gateway_url, team_directory
-from webhooks.dev_secrets import secret_or_dev
-from webhooks.scripted import Respondent, demo_answers, ended
-from webhooks.simulator import SmsSimulator
+from webhooks.dev.scripted import Respondent, demo_answers, ended
+from webhooks.dev.secrets import secret_or_dev
+from webhooks.dev.simulator import SmsSimulator
 
 
 @click.command()

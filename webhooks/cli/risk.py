@@ -8,7 +8,7 @@ import sys
 import click
 
 from safety import assess_risk
-from webhooks.risk_model import default_model
+from safety.learned.model import default_model
 
 
 @click.command()

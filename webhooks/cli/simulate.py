@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 import click
 
 from webhooks.cli.common import check_team, default_gateway_url, team_directory
-from webhooks.dev_secrets import secret_or_dev
-from webhooks.simulator import ChatSimulator, SimulatorError, SmsSimulator, VoiceSimulator
+from webhooks.dev.secrets import secret_or_dev
+from webhooks.dev.simulator import ChatSimulator, SimulatorError, SmsSimulator, VoiceSimulator
 from webhooks.teams import Team
 
 DEFAULT_FROM = "+447911123456"

@@ -15,8 +15,8 @@ from webhooks.cli.common import database_url_from_env, engine_from_env, team_dir
 from webhooks.config import DEFAULT_VAR_DIR
 from webhooks.db import repository
 from webhooks.db.migrate import upgrade
-from webhooks.dev_secrets import dev_secret, secret_or_dev
-from webhooks.stack import Stack, StackConfig, StackError, triage_processes
+from webhooks.dev.secrets import dev_secret, secret_or_dev
+from webhooks.dev.stack import Stack, StackConfig, StackError, triage_processes
 
 DEMO_EMAIL = "demo@example.nhs.uk"
 

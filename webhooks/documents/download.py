@@ -13,7 +13,7 @@ from webhooks.db import documents, repository
 from webhooks.db.engine import db_session
 from webhooks.db.models import Document
 from webhooks.documents.cipher import DocumentCipher
-from webhooks.services import services
+from webhooks.web.services import services
 
 
 def team_download(referral_id: int, document_id: int, team_id: str | None) -> Response:

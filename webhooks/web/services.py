@@ -7,15 +7,15 @@ from datetime import datetime, timezone
 
 from flask import current_app
 
-from webhooks.alerts import Transports
-from webhooks.channels.twilio_media import MediaFetcher
+from safety.learned.model import default_model
 from webhooks.config import Settings
-from webhooks.conversation import TurnHandler
+from webhooks.core.alerts import Transports
+from webhooks.core.rasa_client import RasaClient
+from webhooks.core.turn import TurnHandler
 from webhooks.db.engine import db_session
 from webhooks.documents.cipher import DocumentCipher
-from webhooks.rasa_client import RasaClient
-from webhooks.risk_model import default_model
 from webhooks.teams import TeamDirectory
+from webhooks.twilio.media import MediaFetcher
 from webhooks.wording import Wording
 
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from safety import RiskAssessment
-from webhooks.alerts import queue_urgent_alerts
-from webhooks.conversation_types import Reply
+from webhooks.core.alerts import queue_urgent_alerts
+from webhooks.core.replies import Reply
 from webhooks.db import repository
 from webhooks.db.models import Message
 from webhooks.teams import Team

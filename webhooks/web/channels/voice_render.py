@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from webhooks.conversation_types import Reply
+from webhooks.core.replies import Reply
 from webhooks.wording import Wording
 
 VOICE = "Polly.Amy"  # a British English voice

@@ -10,10 +10,10 @@ from datetime import datetime
 import phonenumbers
 from sqlalchemy.orm import Session
 
-from webhooks.conversation_types import Inbound, Reply
+from webhooks.core.replies import Inbound, Reply
+from webhooks.core.safety_net import carry_on
 from webhooks.db import repository
 from webhooks.db.models import Message
-from webhooks.safety_net import carry_on
 from webhooks.wording import Wording
 
 PERSON, WITHDRAW = "control_person", "control_withdraw"

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from webhooks.conversation_types import Reply
+from webhooks.core.replies import Reply
 from webhooks.db import documents, repository
 from webhooks.documents.checks import DocumentRejected, check_file
 from webhooks.documents.cipher import DocumentCipher

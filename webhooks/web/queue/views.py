@@ -6,13 +6,13 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from webhooks import alerts
+from webhooks.core import alerts
 from webhooks.db import documents, repository
 from webhooks.db.engine import db_session
 from webhooks.db.follow_ups import follow_ups, transcript
 from webhooks.db.models import Conversation
 from webhooks.documents.download import team_download
-from webhooks.services import services
+from webhooks.web.services import services
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 

@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from webhooks.alerts import queue_urgent_alerts
-from webhooks.conversation_types import Inbound, Reply
+from webhooks.core.alerts import queue_urgent_alerts
+from webhooks.core.out_of_hours import pickup_note
+from webhooks.core.replies import Inbound, Reply
+from webhooks.core.safety_net import crisis_reply
 from webhooks.db import repository
 from webhooks.db.models import Message
-from webhooks.out_of_hours import pickup_note
-from webhooks.safety_net import crisis_reply
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-FAMILIES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicons" / "risk_concepts.yml"
+FAMILIES_FILE = Path(__file__).resolve().parents[2] / "data" / "lexicons" / "risk_concepts.yml"
 _WORD = re.compile(r"[a-z0-9'-]+")
 
 

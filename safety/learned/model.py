@@ -18,9 +18,9 @@ from sklearn.pipeline import Pipeline
 
 from safety import RiskAssessment
 from safety.evaluate import EVAL_DIR, Example, load_examples
+from safety.learned.features import features
+from safety.learned.scorer import FastScorer
 from safety.risk import normalise
-from webhooks.risk_features import features
-from webhooks.risk_scorer import FastScorer
 
 # Chosen by cross-validation on the development set (see `make eval-risk`): false alarms
 # on hard negatives at or under 5%. At 0.4 the net's own recall is about two points

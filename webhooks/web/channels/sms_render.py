@@ -6,7 +6,7 @@ import unicodedata
 
 from twilio.twiml.messaging_response import MessagingResponse
 
-from webhooks.conversation_types import Reply
+from webhooks.core.replies import Reply
 from webhooks.wording import Wording
 
 # Twilio rejects a message body over 1,600 characters.

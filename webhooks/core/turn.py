@@ -17,16 +17,16 @@ from sqlalchemy.orm import Session
 
 from flows import detect_control
 from safety import RiskAssessment, assess_risk
-from webhooks.conversation_types import Inbound, Reply
+from safety.learned.model import LearnedRiskModel
+from webhooks.core.controls import GATEWAY_CONTROLS, answer_control
+from webhooks.core.flow_endings import FlowEndings
+from webhooks.core.out_of_hours import NEW_CONVERSATION_GAP, closed_notice
+from webhooks.core.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from webhooks.core.replies import Inbound, Reply
+from webhooks.core.safety_net import answer_risk, crisis_replies
+from webhooks.core.spool import SpooledMessage, has_spooled, ingest, spool
 from webhooks.db import documents, repository
 from webhooks.db.models import Message, as_utc
-from webhooks.flow_endings import FlowEndings
-from webhooks.gateway_controls import GATEWAY_CONTROLS, answer_control
-from webhooks.out_of_hours import NEW_CONVERSATION_GAP, closed_notice
-from webhooks.rasa_client import BotMessage, RasaClient, RasaUnavailable
-from webhooks.risk_model import LearnedRiskModel
-from webhooks.safety_net import answer_risk, crisis_replies
-from webhooks.spool import SpooledMessage, has_spooled, ingest, spool
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)

@@ -8,13 +8,13 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
 
-from webhooks.conversation_types import Inbound, Reply
+from webhooks.core.documents import IncomingFile, acknowledgement, take_files
+from webhooks.core.replies import Inbound, Reply
 from webhooks.db import repository
 from webhooks.db.engine import db_session
 from webhooks.documents.checks import MAX_BYTES
-from webhooks.documents.receive import IncomingFile, acknowledgement, take_files
-from webhooks.services import services, turn_handler
 from webhooks.teams import Team
+from webhooks.web.services import services, turn_handler
 
 bp = Blueprint("webchat", __name__)
 MAX_MESSAGE_LENGTH = 1000

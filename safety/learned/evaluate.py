@@ -17,7 +17,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from safety import RiskAssessment, assess_risk
 from safety.evaluate import EVAL_DIR, Example, evaluate, load_examples, print_report, score
-from webhooks.risk_model import GUARDED_THRESHOLD, THRESHOLD, LearnedRiskModel
+from safety.learned.model import GUARDED_THRESHOLD, THRESHOLD, LearnedRiskModel
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 # 1.01 never fires: the net skips every message where the rules saw a guard cue.

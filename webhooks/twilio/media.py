@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import requests
 
-from webhooks.channels.twilio_request import MediaItem
+from webhooks.core.documents import NOT_RECEIVED, FileOutcome, IncomingFile
 from webhooks.documents.checks import MAX_BYTES, DocumentRejected
-from webhooks.documents.receive import NOT_RECEIVED, FileOutcome, IncomingFile
+from webhooks.twilio.request import MediaItem
 
 log = logging.getLogger(__name__)
 TWILIO_API = "https://api.twilio.com/"

@@ -18,7 +18,7 @@ from flows import Flow
 from flows.model import REVIEW
 from flows.phrases import phrases
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 DEMO_ANSWERS = DATA / "demo" / "answers.yml"
 # The gateway's messages that end a conversation: sent, stopped, or nothing more to ask.
 ENDING_KEYS = ("referral_sent", "referral_stopped", "conversation_ended")

@@ -9,19 +9,19 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from flows.controls import normalise
-from webhooks.channels.sms_render import messaging_twiml
-from webhooks.channels.twilio_request import (
+from webhooks.core.documents import acknowledgement, take_files
+from webhooks.core.replies import Inbound, Reply
+from webhooks.db import repository
+from webhooks.db.engine import db_session
+from webhooks.teams import Team
+from webhooks.twilio.request import (
     BadTwilioRequest,
     IncomingMessage,
     parse_incoming_message,
 )
-from webhooks.channels.twilio_signature import validate_twilio_request
-from webhooks.conversation_types import Inbound, Reply
-from webhooks.db import repository
-from webhooks.db.engine import db_session
-from webhooks.documents.receive import acknowledgement, take_files
-from webhooks.services import services, turn_handler
-from webhooks.teams import Team
+from webhooks.twilio.signature import validate_twilio_request
+from webhooks.web.channels.sms_render import messaging_twiml
+from webhooks.web.services import services, turn_handler
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)

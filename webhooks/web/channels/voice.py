@@ -14,15 +14,20 @@ from flask import Blueprint, Response, request, url_for
 from sqlalchemy.orm import Session
 
 from flows.controls import normalise
-from webhooks.alerts import TransportError
-from webhooks.channels.twilio_request import (
+from webhooks.core.alerts import TransportError
+from webhooks.core.calls import keep_what_was_answered
+from webhooks.core.replies import Inbound, Reply
+from webhooks.db import repository
+from webhooks.db.engine import db_session
+from webhooks.db.models import Conversation
+from webhooks.teams import Team
+from webhooks.twilio.request import (
     BadTwilioRequest,
     IncomingCall,
     parse_incoming_call,
 )
-from webhooks.channels.twilio_signature import validate_twilio_request
-from webhooks.channels.voice_dropped import keep_what_was_answered
-from webhooks.channels.voice_render import (
+from webhooks.twilio.signature import validate_twilio_request
+from webhooks.web.channels.voice_render import (
     ask,
     goodbye,
     offer_connection,
@@ -30,12 +35,7 @@ from webhooks.channels.voice_render import (
     put_through,
     twiml,
 )
-from webhooks.conversation_types import Inbound, Reply
-from webhooks.db import repository
-from webhooks.db.engine import db_session
-from webhooks.db.models import Conversation
-from webhooks.services import services, turn_handler
-from webhooks.teams import Team
+from webhooks.web.services import services, turn_handler
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)

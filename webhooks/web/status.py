@@ -7,9 +7,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from webhooks.core.rasa_client import action_server_ready
 from webhooks.db.engine import db_session
-from webhooks.rasa_client import action_server_ready
-from webhooks.services import services
+from webhooks.web.services import services
 
 bp = Blueprint("status", __name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from webhooks.conversation_types import Reply
+from webhooks.core.replies import Reply
 from webhooks.hours import LONDON
 from webhooks.teams import Team
 from webhooks.wording import Wording

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flows.state import SNAPSHOT
-from webhooks.conversation_types import Inbound
+from webhooks.core.flow_endings import REFERRAL_PAYLOAD, FlowEndings
+from webhooks.core.rasa_client import RasaUnavailable
+from webhooks.core.replies import Inbound
 from webhooks.db import repository
 from webhooks.db.engine import db_session
 from webhooks.db.models import Conversation
-from webhooks.flow_endings import REFERRAL_PAYLOAD, FlowEndings
-from webhooks.rasa_client import RasaUnavailable
-from webhooks.services import services
 from webhooks.teams import Team
+from webhooks.web.services import services
 
 
 def keep_what_was_answered(conversation: Conversation, team: Team) -> None:

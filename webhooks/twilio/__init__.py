@@ -1,0 +1,1 @@
+"""Twilio: the requests it sends us, its signature, its media store and its REST API."""

@@ -1,0 +1,99 @@
+"""The gateway: Twilio webhooks, web chat, the practitioners' queue and its JSON API."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from flows import load_flows
+from flows.model import Question
+from safety.learned.model import default_model
+from webhooks.config import Settings, settings_from_env
+from webhooks.core.alerts import build_transports
+from webhooks.core.rasa_client import RasaClient
+from webhooks.db.engine import init_app as init_db
+from webhooks.db.engine import make_engine
+from webhooks.documents.checks import MAX_BYTES
+from webhooks.documents.cipher import DocumentCipher
+from webhooks.teams import load_teams
+from webhooks.twilio.media import TWILIO_API, MediaFetcher
+from webhooks.web.api import referrals as api_referrals
+from webhooks.web.channels import sms, voice, webchat
+from webhooks.web.queue import auth, views
+from webhooks.web.services import Services
+from webhooks.web.status import bp as status_bp
+from webhooks.wording import Wording
+
+csrf = CSRFProtect()
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the gateway; settings come from the environment unless given."""
+    settings = settings or settings_from_env(os.environ)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Named for the package, whose templates/ and static/ the pages use.
+    app = Flask("webhooks")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TRIAGE=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(
+            settings.public_base_url and settings.public_base_url.startswith("https://")
+        ),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,
+        # A document may be 50 MiB; the form around it adds a little.
+        MAX_CONTENT_LENGTH=MAX_BYTES + 1024 * 1024,
+    )
+    transports = build_transports(settings)
+    questions = [question for flow in load_flows().values() for question in flow.questions]
+    app.extensions["triage"] = Services(
+        settings=settings,
+        teams=load_teams(settings.data_dir / "teams"),
+        wording=Wording.load(settings.data_dir / "messages.yml"),
+        rasa=RasaClient(settings.rasa_url, settings.rasa_timeout_seconds),
+        transports=transports,
+        questions=_wordings(questions),
+        needs_words=_wordings(questions, "text"),
+        asks_for_files=_wordings(questions, "documents"),
+        choices=frozenset(
+            word.lower()
+            for question in questions
+            for option in question.options
+            for word in (option.label, *option.synonyms)
+        ),
+        documents=DocumentCipher.from_secrets(settings.document_keys, settings.secret_key),
+        media=MediaFetcher(
+            http=transports.http,
+            api_base=settings.twilio_api_base_url or TWILIO_API,
+            auth=(settings.twilio_account_sid, settings.twilio_auth_token)
+            if settings.twilio_account_sid
+            else None,
+        ),
+    )
+    init_db(app, make_engine(settings.database_url))
+    default_model()  # train the safety net's second net now, not on someone's first message
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
+    for blueprint in (status_bp, sms.bp, voice.bp, webchat.bp, auth.bp, views.bp, api_referrals.bp):
+        app.register_blueprint(blueprint)
+    # Twilio signs its requests instead; bearer tokens are not sent by browsers.
+    csrf.exempt(sms.bp)
+    csrf.exempt(voice.bp)
+    csrf.exempt(api_referrals.bp)
+    return app
+
+
+def _wordings(questions: list[Question], kind: str | None = None) -> frozenset[str]:
+    """Every way the flows word their questions (of one kind, if given)."""
+    return frozenset(
+        wording
+        for question in questions
+        if kind is None or question.kind == kind
+        for wording in question.ask.all()
+    )
