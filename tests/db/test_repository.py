@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from webhooks.db import repository
+from webhooks.db import accounts, conversations, referrals
 from webhooks.db.models import ApiToken, utcnow
 
 PAYLOAD = {
@@ -59,11 +59,11 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 def test_a_referral_keeps_every_answer_with_its_type(session: Session) -> None:
-    conversation = repository.find_or_open_conversation(session, "south-essex", "sms", "+44")
-    referral_id = repository.create_referral(session, conversation, PAYLOAD).id
+    conversation = conversations.find_or_open_conversation(session, "south-essex", "sms", "+44")
+    referral_id = referrals.create_referral(session, conversation, PAYLOAD).id
     session.commit()
     session.expunge_all()
-    [stored] = repository.list_referrals(session, "south-essex")
+    [stored] = referrals.list_referrals(session, "south-essex")
     assert stored.id == referral_id
     assert stored.reference.startswith("LD-")
     assert [(a.question_id, a.value["v"]) for a in stored.answers] == [
@@ -75,9 +75,9 @@ def test_a_referral_keeps_every_answer_with_its_type(session: Session) -> None:
 
 
 def test_it_finds_the_same_conversation_for_the_same_contact(session: Session) -> None:
-    first = repository.find_or_open_conversation(session, "south-essex", "sms", "+447911123456")
-    again = repository.find_or_open_conversation(session, "south-essex", "sms", "+447911123456")
-    other_team = repository.find_or_open_conversation(
+    first = conversations.find_or_open_conversation(session, "south-essex", "sms", "+447911123456")
+    again = conversations.find_or_open_conversation(session, "south-essex", "sms", "+447911123456")
+    other_team = conversations.find_or_open_conversation(
         session, "together-london", "sms", "+447911123456"
     )
     assert first.id == again.id
@@ -85,19 +85,19 @@ def test_it_finds_the_same_conversation_for_the_same_contact(session: Session) -
 
 
 def test_a_provider_message_id_is_stored_once(session: Session) -> None:
-    conversation = repository.find_or_open_conversation(session, "south-essex", "sms", "+44")
-    repository.add_inbound(session, conversation, "hello", "SM123")
+    conversation = conversations.find_or_open_conversation(session, "south-essex", "sms", "+44")
+    conversations.add_inbound(session, conversation, "hello", "SM123")
     session.commit()
     with pytest.raises(IntegrityError):
-        repository.add_inbound(session, conversation, "hello", "SM123")
+        conversations.add_inbound(session, conversation, "hello", "SM123")
     session.rollback()
 
 
 def test_a_revoked_token_no_longer_works(session: Session) -> None:
-    token = repository.create_api_token(session, "south-essex")
+    token = accounts.create_api_token(session, "south-essex")
     session.commit()
-    assert repository.team_for_token(session, token) == "south-essex"
+    assert accounts.team_for_token(session, token) == "south-essex"
     row = session.scalars(select(ApiToken)).one()
     row.revoked_at = utcnow()
     session.commit()
-    assert repository.team_for_token(session, token) is None
+    assert accounts.team_for_token(session, token) is None

@@ -21,7 +21,7 @@ from webhooks import create_app
 from webhooks.config import Settings
 from webhooks.core.flow_endings import FlowEndings
 from webhooks.core.replies import Inbound, Reply
-from webhooks.db import repository
+from webhooks.db import accounts, conversations, referrals
 from webhooks.db.engine import db_session
 from webhooks.db.models import Referral
 from webhooks.web.services import services
@@ -83,10 +83,10 @@ def db(app: Flask) -> Iterator[Session]:
 
 def make_referral(session: Session, team_id: str, name: str = "Sam Jones") -> Referral:
     """A committed referral as the bot would store it."""
-    conversation = repository.find_or_open_conversation(
+    conversation = conversations.find_or_open_conversation(
         session, team_id, "sms", f"+4479111{uuid.uuid4().int % 100000:05d}"
     )
-    referral = repository.create_referral(
+    referral = referrals.create_referral(
         session,
         conversation,
         {
@@ -126,7 +126,7 @@ def practitioner_login(client: FlaskClient, db: Session) -> Callable[[str | None
 
     def login(team_id: str | None) -> None:
         password = "correct horse battery staple"
-        repository.upsert_practitioner(
+        accounts.upsert_practitioner(
             db, "pat@example.nhs.uk", "Pat", generate_password_hash(password), team_id
         )
         db.commit()
@@ -176,8 +176,8 @@ def from_flow(app: Flask) -> Iterator[FromFlow]:
         assert team is not None
         session = db_session()
         sender = "+447911123456"
-        conversation = repository.find_or_open_conversation(session, team.id, "sms", sender)
-        message = repository.add_inbound(session, conversation, "yes", None)
+        conversation = conversations.find_or_open_conversation(session, team.id, "sms", sender)
+        message = conversations.add_inbound(session, conversation, "yes", None)
         session.commit()
         inbound = Inbound(team=team, channel="sms", contact_key=sender, text="yes")
         endings = FlowEndings(session, services().wording, services().now())

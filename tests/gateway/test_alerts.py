@@ -24,7 +24,7 @@ from webhooks import create_app
 from webhooks.cli import main
 from webhooks.config import PROJECT_ROOT, Settings
 from webhooks.core.alerts import Transports, acknowledge, deliver_due, queue_urgent_alerts
-from webhooks.db import repository
+from webhooks.db import conversations, risks
 from webhooks.db.models import Alert, Referral
 from webhooks.teams import TeamDirectory, load_teams
 from webhooks.wording import Wording
@@ -75,10 +75,10 @@ def sms_sent(fake: FakeTwilio) -> list[dict[str, str]]:
 def urgent_referral(db: Session, teams: TeamDirectory) -> Referral:
     referral = make_referral(db, "coventry-warwickshire", name="Private Name")
     conversation_id = referral.conversation_id
-    message = repository.add_inbound(
+    message = conversations.add_inbound(
         db, referral.conversation, "I want to kill myself", None, at=OPEN_HOURS
     )
-    repository.add_risk_flags(db, message, ["self"], ["kill myself"], at=OPEN_HOURS)
+    risks.add_risk_flags(db, message, ["self"], ["kill myself"], at=OPEN_HOURS)
     team = teams.by_id("coventry-warwickshire")
     assert team is not None
     queue_urgent_alerts(db, conversation_id, team, OPEN_HOURS)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import make_referral
-from webhooks.db import repository
+from webhooks.db import accounts
 from webhooks.db.models import ApiToken
 
 
@@ -28,7 +28,7 @@ def test_it_refuses_an_unknown_token(client: FlaskClient) -> None:
 def test_it_lists_only_the_tokens_team(client: FlaskClient, db: Session) -> None:
     mine = make_referral(db, "south-essex", name="Sam Jones")
     make_referral(db, "together-london", name="Someone Else")
-    token = repository.create_api_token(db, "south-essex")
+    token = accounts.create_api_token(db, "south-essex")
     db.commit()
     response = client.get("/api/referrals", headers=bearer(token))
     assert response.status_code == 200
@@ -40,14 +40,14 @@ def test_it_lists_only_the_tokens_team(client: FlaskClient, db: Session) -> None
 
 def test_another_teams_referral_is_not_found(client: FlaskClient, db: Session) -> None:
     theirs = make_referral(db, "together-london")
-    token = repository.create_api_token(db, "south-essex")
+    token = accounts.create_api_token(db, "south-essex")
     db.commit()
     assert client.get(f"/api/referrals/{theirs.id}", headers=bearer(token)).status_code == 404
 
 
 def test_it_shows_every_answer_with_its_question(client: FlaskClient, db: Session) -> None:
     referral = make_referral(db, "south-essex")
-    token = repository.create_api_token(db, "south-essex")
+    token = accounts.create_api_token(db, "south-essex")
     db.commit()
     body = client.get(f"/api/referrals/{referral.id}", headers=bearer(token)).json
     assert body is not None
@@ -66,8 +66,8 @@ def test_it_shows_every_answer_with_its_question(client: FlaskClient, db: Sessio
 
 
 def test_only_a_hash_of_the_token_is_stored(db: Session) -> None:
-    token = repository.create_api_token(db, "south-essex")
+    token = accounts.create_api_token(db, "south-essex")
     db.commit()
     stored = db.scalars(select(ApiToken.token_hash)).all()
     assert token not in stored
-    assert stored == [repository.hash_token(token)]
+    assert stored == [accounts.hash_token(token)]

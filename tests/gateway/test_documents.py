@@ -21,7 +21,7 @@ from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.fakes.twilio_api import FakeTwilio
 from tests.gateway.conftest import ACCOUNT_SID, make_referral, sms_params
 from tests.support.files import JPEG, PDF, PROGRAM
-from webhooks.db import documents, repository
+from webhooks.db import accounts, documents
 from webhooks.db.models import Document, Message
 from webhooks.documents.checks import MAX_BYTES, CheckedFile
 from webhooks.web.services import services
@@ -194,8 +194,8 @@ def test_only_the_referrals_own_team_can_download_its_documents(
     db.commit()
     path = f"/{referral.id}/documents/{document.id}"
 
-    own = repository.create_api_token(db, "south-essex")
-    other = repository.create_api_token(db, "together-london")
+    own = accounts.create_api_token(db, "south-essex")
+    other = accounts.create_api_token(db, "together-london")
     db.commit()
     detail = client.get(f"/api/referrals/{referral.id}", headers={"Authorization": f"Bearer {own}"})
     [listed] = detail.json["documents"]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import OPEN_HOURS
 from tests.gateway.conftest import SmsPoster, make_referral, sms_params
-from webhooks.db import repository
+from webhooks.db import conversations
 from webhooks.db.follow_ups import follow_ups
 
 Login = Callable[[str | None], None]
@@ -23,9 +23,9 @@ def test_risk_without_a_referral_is_listed_first(post_sms: SmsPoster, db: Sessio
 
 
 def test_a_call_back_request_and_a_dropped_call_are_listed(db: Session) -> None:
-    asked = repository.find_or_open_conversation(db, "south-essex", "voice", "CA1")
+    asked = conversations.find_or_open_conversation(db, "south-essex", "voice", "CA1")
     asked.callback_requested = True
-    dropped = repository.find_or_open_conversation(db, "south-essex", "voice", "CA2")
+    dropped = conversations.find_or_open_conversation(db, "south-essex", "voice", "CA2")
     dropped.interrupted_at = OPEN_HOURS
     db.commit()
     assert [item.reasons for item in follow_ups(db, "south-essex")] == [

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import make_referral
-from webhooks.db import repository
+from webhooks.db import referrals
 
 
 def test_it_sends_a_visitor_to_sign_in(client: FlaskClient) -> None:
@@ -55,7 +55,7 @@ def test_a_withdrawn_consent_is_shown_before_the_answers(
     assert "Police: did not agree" in detail
     withdrawn_at = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)
     keys = [referral.conversation.contact_key]
-    assert repository.withdraw_consents(db, "south-essex", keys, withdrawn_at) == 1
+    assert referrals.withdraw_consents(db, "south-essex", keys, withdrawn_at) == 1
     db.commit()
     detail = " ".join(client.get(f"/queue/{referral.id}").get_data(as_text=True).split())
     assert "Consent withdrawn: do not share with" in detail

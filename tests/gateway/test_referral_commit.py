@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import FromFlow
 from webhooks.core.replies import Reply
-from webhooks.db import repository
+from webhooks.db import referrals
 from webhooks.db.models import Referral
 
 Commit = Callable[[dict[str, object]], list[Reply]]
@@ -49,8 +49,8 @@ def test_a_referral_stopped_part_way_is_kept_as_incomplete(commit: Commit, db: S
     assert "Nothing has been sent to the team" in reply.text
     stored = db.scalars(select(Referral)).one()
     assert (stored.status, stored.outcome) == ("incomplete", "stopped")
-    assert repository.list_referrals(db, "south-essex") == []
-    assert repository.list_referrals(db, "south-essex", status="incomplete") == [stored]
+    assert referrals.list_referrals(db, "south-essex") == []
+    assert referrals.list_referrals(db, "south-essex", status="incomplete") == [stored]
 
 
 def test_an_ineligible_ending_keeps_nothing_by_default(commit: Commit, db: Session) -> None:

@@ -12,7 +12,7 @@ from flows import load_flows
 from safety.learned.model import default_model
 from tests.gateway.conftest import SmsPoster, make_referral, sms_params
 from tests.gateway.test_webchat import csrf_token
-from webhooks.db import repository
+from webhooks.db import conversations, referrals, risks
 from webhooks.db.models import Conversation, Message, Referral, RiskFlag
 
 
@@ -55,13 +55,13 @@ def test_mid_form_the_same_question_is_asked_again(post_sms: SmsPoster, db: Sess
     conversation = db.scalars(select(Conversation)).one()
     inbound = db.scalars(select(Message).where(Message.direction == "in")).one()
     question = load_flows()["south_essex"].question("consent_ld_team").ask.plain
-    repository.add_outbound(db, inbound, question, ["Yes", "No"])
+    conversations.add_outbound(db, inbound, question, ["Yes", "No"])
     db.commit()
     replies = bodies(post_sms(sms_params("I don't want to be alive")).data)
     assert replies[-1] == (
         f"When you are ready, we can carry on. {question} Reply 1 for Yes, 2 for No."
     )
-    assert repository.has_risk_flags(db, conversation.id)
+    assert risks.has_risk_flags(db, conversation.id)
 
 
 def test_risk_after_the_referral_was_sent_makes_it_urgent(post_sms: SmsPoster, db: Session) -> None:
@@ -75,13 +75,15 @@ def test_risk_after_the_referral_was_sent_makes_it_urgent(post_sms: SmsPoster, d
 
 
 def test_a_referral_made_after_risk_is_urgent(db: Session) -> None:
-    conversation = repository.find_or_open_conversation(db, "south-essex", "sms", "+447911000001")
-    message = repository.add_inbound(db, conversation, "I'm going to overdose", None)
-    repository.add_risk_flags(db, message, ["self"], ["going to overdose"])
+    conversation = conversations.find_or_open_conversation(
+        db, "south-essex", "sms", "+447911000001"
+    )
+    message = conversations.add_inbound(db, conversation, "I'm going to overdose", None)
+    risks.add_risk_flags(db, message, ["self"], ["going to overdose"])
     db.commit()
     referral = make_referral(db, "south-essex")
     assert not referral.urgent  # another conversation
-    later = repository.create_referral(
+    later = referrals.create_referral(
         db, conversation, {"flow_id": "south_essex", "flow_version": 1, "answers": []}
     )
     assert later.urgent

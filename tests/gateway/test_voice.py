@@ -18,7 +18,7 @@ from tests.fakes.twilio_api import FakeTwilio
 from tests.gateway.conftest import signed_post
 from webhooks import create_app
 from webhooks.config import Settings
-from webhooks.db import repository
+from webhooks.db import conversations
 from webhooks.db.models import Conversation, Message
 
 COVENTRY = "+441214960200"
@@ -46,8 +46,8 @@ def call_asked(
     """A call under way whose last words from the bot were `question` (Rasa is down here)."""
     post(client, "/twilio/voice", call_params(call_sid))
     conversation = db.scalars(select(Conversation)).one()
-    inbound = repository.add_inbound(db, conversation, answered, None, at=OPEN_HOURS)
-    repository.add_outbound(db, inbound, question, at=OPEN_HOURS)
+    inbound = conversations.add_inbound(db, conversation, answered, None, at=OPEN_HOURS)
+    conversations.add_outbound(db, inbound, question, at=OPEN_HOURS)
     db.commit()
 
 

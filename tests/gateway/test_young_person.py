@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import FromFlow, SmsPoster, sms_params
-from webhooks.db import repository
+from webhooks.db import conversations
 from webhooks.db.models import Conversation
 
 SENDER = "+447911123456"
@@ -25,7 +25,7 @@ def test_the_age_the_flow_learns_is_kept_on_the_conversation(
     from_flow: FromFlow, db: Session
 ) -> None:
     assert from_flow({"person": {"age": 16}}) == []
-    conversation = repository.find_conversation(db, "south-essex", "sms", SENDER)
+    conversation = conversations.find_conversation(db, "south-essex", "sms", SENDER)
     assert conversation is not None and conversation.person_age == 16
     from_flow({"person": {"age": None}})  # the date of birth was taken back
     db.rollback()  # end this session's read snapshot: see what the gateway committed

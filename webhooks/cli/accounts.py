@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from webhooks.cli.common import check_team, engine_from_env
-from webhooks.db import repository
+from webhooks.db import accounts
 
 
 @click.group()
@@ -21,7 +21,7 @@ def create_token(team_id: str) -> None:
     """Print a new bearer token for one team's API access (shown once)."""
     check_team(team_id)
     with Session(engine_from_env()) as session:
-        value = repository.create_api_token(session, team_id)
+        value = accounts.create_api_token(session, team_id)
         session.commit()
     click.echo(value)
 
@@ -42,7 +42,7 @@ def create_user(email: str, name: str, team_id: str | None, password: str) -> No
     if len(password) < 12:
         raise click.BadParameter("use at least 12 characters", param_hint="--password")
     with Session(engine_from_env()) as session:
-        repository.upsert_practitioner(
+        accounts.upsert_practitioner(
             session, email, name, generate_password_hash(password), team_id
         )
         session.commit()

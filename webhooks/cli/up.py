@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from webhooks.cli.common import database_url_from_env, engine_from_env, team_directory
 from webhooks.config import DEFAULT_VAR_DIR
-from webhooks.db import repository
+from webhooks.db import accounts
 from webhooks.db.migrate import upgrade
 from webhooks.dev.secrets import dev_secret, secret_or_dev
 from webhooks.dev.stack import Stack, StackConfig, StackError, triage_processes
@@ -25,7 +25,7 @@ def ensure_demo_practitioner() -> str:
     """Create (or reset) the demo practitioner; return their password."""
     password = dev_secret("demo_password")
     with Session(engine_from_env()) as session:
-        repository.upsert_practitioner(
+        accounts.upsert_practitioner(
             session, DEMO_EMAIL, "Demo Practitioner", generate_password_hash(password), None
         )
         session.commit()

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from webhooks.config import Settings
+from webhooks.db import risks
 from webhooks.db.models import Alert, Referral
 from webhooks.teams import Team, TeamDirectory
 from webhooks.wording import Wording
@@ -100,15 +100,8 @@ def queue_urgent_alerts(session: Session, conversation_id: str, team: Team, now:
     if not targets or not team.hours.is_open(now):
         return 0
     queued = 0
-    referrals = session.scalars(
-        select(Referral).where(
-            Referral.conversation_id == conversation_id,
-            Referral.urgent.is_(True),
-            Referral.acknowledged_at.is_(None),
-        )
-    )
-    for referral in referrals:
-        if session.scalars(select(Alert.id).where(Alert.referral_id == referral.id)).first():
+    for referral in risks.urgent_unacknowledged(session, conversation_id):
+        if risks.has_alerts(session, referral.id):
             continue
         for kind, target in targets:
             session.add(
@@ -134,12 +127,8 @@ def deliver_due(
     link_base: str,
 ) -> int:
     """Send every alert that is due; return how many were sent. Commits per alert."""
-    due = select(Alert).where(Alert.status == "pending", Alert.next_attempt_at <= now)
-    if session.get_bind().dialect.name == "postgresql":
-        # Two alert workers never send the same alert twice.
-        due = due.with_for_update(skip_locked=True)
     sent = 0
-    for alert in session.scalars(due.order_by(Alert.id)).all():
+    for alert in risks.due_alerts(session, now):
         referral = alert.referral
         team = teams.by_id(referral.team_id)
         if referral.acknowledged_at is not None or team is None:
@@ -174,7 +163,7 @@ def backoff_minutes(attempts: int) -> int:
 def acknowledge(session: Session, referral: Referral, now: datetime) -> None:
     """A practitioner has it: stop repeating its alerts."""
     referral.acknowledged_at = now
-    for alert in session.scalars(select(Alert).where(Alert.referral_id == referral.id)):
+    for alert in risks.alerts_for(session, referral.id):
         if alert.status == "pending":
             alert.status = "acknowledged"
     session.flush()

@@ -6,7 +6,7 @@ from flows.state import SNAPSHOT
 from webhooks.core.flow_endings import REFERRAL_PAYLOAD, FlowEndings
 from webhooks.core.rasa_client import RasaUnavailable
 from webhooks.core.replies import Inbound
-from webhooks.db import repository
+from webhooks.db import conversations
 from webhooks.db.engine import db_session
 from webhooks.db.models import Conversation
 from webhooks.teams import Team
@@ -20,7 +20,7 @@ def keep_what_was_answered(conversation: Conversation, team: Team) -> None:
     if Rasa is down, the call is still listed for a call back ("Also to contact").
     """
     found, session = services(), db_session()
-    last = repository.last_inbound(session, conversation.id)
+    last = conversations.last_inbound(session, conversation.id)
     if last is None:
         return
     metadata = {"team_id": team.id, "channel": "voice", "flow_id": team.flows[0],

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import carry_on
-from webhooks.db import repository
+from webhooks.db import conversations, referrals
 from webhooks.db.models import Message
 from webhooks.wording import Wording
 
@@ -31,13 +31,13 @@ def answer_control(
 ) -> list[Reply]:
     """The gateway's own answer, then the open question again."""
     team = inbound.team
-    previous = repository.last_bot_question(session, message.conversation_id)
+    previous = conversations.last_bot_question(session, message.conversation_id)
     if control == WITHDRAW:
         keys = [
             inbound.contact_key,
             *([message.conversation.phone] if message.conversation.phone else []),
         ]
-        count = repository.withdraw_consents(session, team.id, keys, now)
+        count = referrals.withdraw_consents(session, team.id, keys, now)
         key = "consent_withdrawn" if count else "consent_nothing_to_withdraw"
         replies = [Reply(wording.say_for(team, key))]
     else:

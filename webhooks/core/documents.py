@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from webhooks.core.replies import Reply
-from webhooks.db import documents, repository
+from webhooks.db import conversations, documents
 from webhooks.documents.checks import DocumentRejected, check_file
 from webhooks.documents.cipher import DocumentCipher
 from webhooks.teams import Team
@@ -62,7 +62,9 @@ def take_files(
     through. With the database down, nothing can be kept, and each file says so.
     """
     try:
-        conversation = repository.find_or_open_conversation(session, team_id, channel, contact_key)
+        conversation = conversations.find_or_open_conversation(
+            session, team_id, channel, contact_key
+        )
     except SQLAlchemyError as error:
         log.error("documents not stored: %s", type(error).__name__)
         session.rollback()

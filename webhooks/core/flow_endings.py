@@ -21,7 +21,7 @@ from webhooks.core.alerts import queue_urgent_alerts
 from webhooks.core.out_of_hours import pickup_note
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import crisis_reply
-from webhooks.db import repository
+from webhooks.db import referrals, risks
 from webhooks.db.models import Message
 from webhooks.wording import Wording
 
@@ -67,7 +67,7 @@ class FlowEndings:
         if outcome != "complete" and not payload.get("answers"):
             return [Reply(self.wording.say("referral_stopped"), ends_conversation=True)]
         try:
-            referral = repository.create_referral(
+            referral = referrals.create_referral(
                 self.session, message.conversation, payload, at=self.now
             )
             queue_urgent_alerts(self.session, referral.conversation_id, team, self.now)
@@ -93,11 +93,11 @@ class FlowEndings:
         keep = set(inbound.team.eligibility.get("keep_when_ineligible") or [])
         message.conversation.outcome = outcome
         # Anything kept from an earlier dropped call goes too: nothing was agreed.
-        repository.discard_incomplete(self.session, message.conversation_id)
+        referrals.discard_incomplete(self.session, message.conversation_id)
         kept = [answer for answer in payload.get("answers") or [] if answer["question_id"] in keep]
         if kept and outcome == "ineligible":
             record = dict(payload, answers=kept, consents=[], complete=False)
-            referral = repository.create_referral(
+            referral = referrals.create_referral(
                 self.session, message.conversation, record, at=self.now
             )
             referral.status = "ineligible"
@@ -111,9 +111,7 @@ class FlowEndings:
         if category not in ("self", "others", "from_others"):
             return []
         source = str(found.get("question_id") or found.get("source") or "flow")
-        repository.add_risk_flags(
-            self.session, message, [category], [f"flow:{source}"], at=self.now
-        )
+        risks.add_risk_flags(self.session, message, [category], [f"flow:{source}"], at=self.now)
         queue_urgent_alerts(self.session, message.conversation_id, inbound.team, self.now)
         log.warning(
             "risk found by the flow (%s) in conversation %s", category, message.conversation_id

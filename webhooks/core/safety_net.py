@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from safety import RiskAssessment
 from webhooks.core.alerts import queue_urgent_alerts
 from webhooks.core.replies import Reply
-from webhooks.db import repository
+from webhooks.db import conversations, risks
 from webhooks.db.models import Message
 from webhooks.teams import Team
 from webhooks.wording import Wording
@@ -57,8 +57,8 @@ def answer_risk(
     `questions` is every flow question's wording: if the bot's last message was one, the
     form is still waiting for its answer, so it is asked again.
     """
-    previous = repository.last_bot_question(session, message.conversation_id)
-    repository.add_risk_flags(session, message, assessment.categories, assessment.evidence, at=now)
+    previous = conversations.last_bot_question(session, message.conversation_id)
+    risks.add_risk_flags(session, message, assessment.categories, assessment.evidence, at=now)
     # A referral already sent in this conversation is now urgent: tell the duty practitioner.
     queue_urgent_alerts(session, message.conversation_id, team, now)
     message.status = "answered"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from webhooks.db import repository
+from webhooks.db import conversations
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +69,15 @@ def ingest(session: Session, directory: Path) -> int:
             continue
         raw = json.loads(path.read_text(encoding="utf-8"))
         message = SpooledMessage(**raw)
-        if message.external_id and repository.message_by_external_id(session, message.external_id):
+        if message.external_id and conversations.message_by_external_id(
+            session, message.external_id
+        ):
             path.unlink()  # already stored by a retried delivery
             continue
-        conversation = repository.find_or_open_conversation(
+        conversation = conversations.find_or_open_conversation(
             session, message.team_id, message.channel, message.contact_key
         )
-        inbound = repository.add_inbound(
+        inbound = conversations.add_inbound(
             session,
             conversation,
             message.text,

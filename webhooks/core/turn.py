@@ -25,7 +25,7 @@ from webhooks.core.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import answer_risk, crisis_replies
 from webhooks.core.spool import SpooledMessage, has_spooled, ingest, spool
-from webhooks.db import documents, repository
+from webhooks.db import conversations, documents
 from webhooks.db.models import Message, as_utc
 from webhooks.wording import Wording
 
@@ -63,14 +63,14 @@ class TurnHandler:
                 ingest(self.session, self.spool_dir)
             earlier = None
             if inbound.external_id:
-                earlier = repository.message_by_external_id(self.session, inbound.external_id)
+                earlier = conversations.message_by_external_id(self.session, inbound.external_id)
             if earlier is not None:
-                return _as_replies(repository.replies_to(self.session, earlier))
-            conversation = repository.find_or_open_conversation(
+                return _as_replies(conversations.replies_to(self.session, earlier))
+            conversation = conversations.find_or_open_conversation(
                 self.session, inbound.team.id, inbound.channel, inbound.contact_key
             )
-            last_seen = repository.last_message_at(self.session, conversation.id)
-            message = repository.add_inbound(
+            last_seen = conversations.last_message_at(self.session, conversation.id)
+            message = conversations.add_inbound(
                 self.session, conversation, inbound.text, inbound.external_id, at=self.now
             )
             self.session.commit()
@@ -165,7 +165,9 @@ class TurnHandler:
 
     def _finish(self, message: Message, replies: list[Reply]) -> list[Reply]:
         for reply in replies:
-            repository.add_outbound(self.session, message, reply.text, reply.options, at=self.now)
+            conversations.add_outbound(
+                self.session, message, reply.text, reply.options, at=self.now
+            )
         self.session.commit()
         return replies
 

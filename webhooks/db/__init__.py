@@ -1,1 +1,1 @@
-"""Persistence: typed models, the per-request session, and the repository functions."""
+"""Persistence: typed models, the per-request session, and small query functions by aggregate."""

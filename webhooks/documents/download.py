@@ -9,7 +9,7 @@ import io
 
 from flask import Response, abort, send_file
 
-from webhooks.db import documents, repository
+from webhooks.db import documents, referrals
 from webhooks.db.engine import db_session
 from webhooks.db.models import Document
 from webhooks.documents.cipher import DocumentCipher
@@ -20,7 +20,7 @@ def team_download(referral_id: int, document_id: int, team_id: str | None) -> Re
     """One of a referral's documents for a team (None: every team); else 404, so another
     team's document is simply not found."""
     session = db_session()
-    referral = repository.get_referral(session, referral_id, team_id)
+    referral = referrals.get_referral(session, referral_id, team_id)
     found = documents.referral_document(session, referral, document_id) if referral else None
     if found is None:
         abort(404)

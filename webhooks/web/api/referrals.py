@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from webhooks.db import documents, repository
+from webhooks.db import accounts, documents, referrals, risks
 from webhooks.db.engine import db_session
 from webhooks.documents.download import team_download
 from webhooks.web.api.referral_json import referral_detail, referral_summary
@@ -19,7 +19,7 @@ def require_bearer_token() -> ResponseReturnValue | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     team_id = None
     if scheme.lower() == "bearer" and token.strip():
-        team_id = repository.team_for_token(db_session(), token.strip())
+        team_id = accounts.team_for_token(db_session(), token.strip())
     if team_id is None:
         response = jsonify(error="A valid bearer token is required.")
         response.status_code = 401
@@ -35,18 +35,18 @@ def list_referrals() -> ResponseReturnValue:
     status = request.args.get("status") or None
     if status not in (None, "new", "incomplete"):
         return jsonify(error="status must be new or incomplete"), 400
-    referrals = repository.list_referrals(db_session(), g.api_team_id, status=status)
-    return jsonify(referrals=[referral_summary(referral) for referral in referrals])
+    listed = referrals.list_referrals(db_session(), g.api_team_id, status=status)
+    return jsonify(referrals=[referral_summary(referral) for referral in listed])
 
 
 @bp.get("/referrals/<int:referral_id>")
 def get_referral(referral_id: int) -> ResponseReturnValue:
     """One referral with every answer; another team's referral is simply not found."""
-    referral = repository.get_referral(db_session(), referral_id, g.api_team_id)
+    referral = referrals.get_referral(db_session(), referral_id, g.api_team_id)
     if referral is None:
         abort(404)
     session = db_session()
-    flags = repository.risk_flags_for(session, referral.conversation_id)
+    flags = risks.risk_flags_for(session, referral.conversation_id)
     files = documents.documents_for(session, referral.conversation_id)
     return jsonify(referral_detail(referral, flags, files))
 

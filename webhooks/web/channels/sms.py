@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from flows.controls import normalise
 from webhooks.core.documents import acknowledgement, take_files
 from webhooks.core.replies import Inbound, Reply
-from webhooks.db import repository
+from webhooks.db import conversations, opt_outs
 from webhooks.db.engine import db_session
 from webhooks.teams import Team
 from webhooks.twilio.request import (
@@ -63,7 +63,7 @@ def _answer(message: IncomingMessage, team: Team) -> list[Reply]:
         acknowledgements=_take_media(message, team) if message.media else (),
     )
     try:
-        opted_out = repository.is_opted_out(session, team.id, message.channel, message.from_number)
+        opted_out = opt_outs.is_opted_out(session, team.id, message.channel, message.from_number)
     except SQLAlchemyError:
         # With the database down, answering is the safe choice; Twilio's own opt-out
         # handling still stops messages to a number that texted STOP.
@@ -95,7 +95,7 @@ def _take_media(message: IncomingMessage, team: Team) -> tuple[Reply, ...]:
     """Fetch, check and store the message's files; what to tell the person of each."""
     found, session = services(), db_session()
     try:
-        if repository.message_by_external_id(session, message.message_sid) is not None:
+        if conversations.message_by_external_id(session, message.message_sid) is not None:
             return ()  # a retried delivery: answered as the first time, stored once
     except SQLAlchemyError:
         session.rollback()  # take_files finds the database down and says so per file
@@ -114,7 +114,7 @@ def _take_media(message: IncomingMessage, team: Team) -> tuple[Reply, ...]:
 def _record_opt_out(team: Team, message: IncomingMessage, opted_out: bool) -> None:
     session = db_session()
     try:
-        repository.set_opted_out(
+        opt_outs.set_opted_out(
             session, team.id, message.channel, message.from_number, opted_out, services().now()
         )
         session.commit()

@@ -17,7 +17,7 @@ from flows.controls import normalise
 from webhooks.core.alerts import TransportError
 from webhooks.core.calls import keep_what_was_answered
 from webhooks.core.replies import Inbound, Reply
-from webhooks.db import repository
+from webhooks.db import conversations, referrals
 from webhooks.db.engine import db_session
 from webhooks.db.models import Conversation
 from webhooks.teams import Team
@@ -75,7 +75,7 @@ def _answer_url(attempt: int = 0) -> str:
 
 
 def _last_question(session: Session, conversation: Conversation) -> list[Reply]:
-    last = repository.last_bot_question(session, conversation.id)
+    last = conversations.last_bot_question(session, conversation.id)
     if last is None:
         return [Reply(services().wording.say("voice_goodbye"), ends_conversation=True)]
     return [Reply(last.body, tuple((last.options or {}).get("labels", ())))]
@@ -92,7 +92,7 @@ def incoming_call() -> Response:
     session, found = db_session(), services()
     earlier = None
     if call.from_number:
-        earlier = repository.recent_unfinished_call(
+        earlier = conversations.recent_unfinished_call(
             session, team.id, call.from_number, found.now() - RESUME_WITHIN
         )
     if earlier is not None:
@@ -105,7 +105,7 @@ def incoming_call() -> Response:
             *_last_question(session, earlier),
         ]
         return twiml(ask(replies, found.wording, _answer_url()))
-    conversation = repository.find_or_open_conversation(session, team.id, "voice", call.call_sid)
+    conversation = conversations.find_or_open_conversation(session, team.id, "voice", call.call_sid)
     conversation.phone = call.from_number
     session.commit()
     replies = turn_handler().handle(
@@ -129,7 +129,7 @@ def answer() -> Response:
         return parsed
     call, team = parsed
     session, wording = db_session(), services().wording
-    conversation = repository.find_conversation(session, team.id, "voice", call.call_sid)
+    conversation = conversations.find_conversation(session, team.id, "voice", call.call_sid)
     if conversation is None:
         return incoming_call()
     heard = call.digits or call.speech
@@ -171,7 +171,7 @@ def connect() -> Response:
     if normalise(call.digits or call.speech) in YES_WORDS:
         text = wording.say("voice_connecting_crisis", crisis_name=team.crisis_line.name)
         return twiml(put_through(text, team.crisis_line.number))
-    conversation = repository.find_conversation(session, team.id, "voice", call.call_sid)
+    conversation = conversations.find_conversation(session, team.id, "voice", call.call_sid)
     if conversation is None:
         return twiml(goodbye(wording.say("voice_goodbye")))
     return twiml(ask(_last_question(session, conversation), wording, _answer_url()))
@@ -197,7 +197,7 @@ def other_ways() -> Response:
         return parsed
     call, team = parsed
     session, found = db_session(), services()
-    conversation = repository.find_conversation(session, team.id, "voice", call.call_sid)
+    conversation = conversations.find_conversation(session, team.id, "voice", call.call_sid)
     if conversation is None:
         return twiml(goodbye(found.wording.say("voice_goodbye")))
     choice = normalise(call.digits or call.speech)
@@ -214,7 +214,7 @@ def other_ways() -> Response:
 
 def _asks_for_words(session: Session, conversation: Conversation) -> bool:
     """Whether the open question is one only words can answer (a name, an address)."""
-    last = repository.last_bot_question(session, conversation.id)
+    last = conversations.last_bot_question(session, conversation.id)
     # After an aside the question comes again at the end of "When you are ready, ...".
     return last is not None and any(last.body.endswith(w) for w in services().needs_words)
 
@@ -250,9 +250,11 @@ def status() -> Response:
         session = db_session()
         team = services().teams.by_number(call.to_number)
         conversation = (
-            repository.find_conversation(session, team.id, "voice", call.call_sid) if team else None
+            conversations.find_conversation(session, team.id, "voice", call.call_sid)
+            if team
+            else None
         )
-        if conversation is not None and not repository.has_referral(session, conversation.id):
+        if conversation is not None and not referrals.has_referral(session, conversation.id):
             conversation.interrupted_at = services().now()
             session.commit()
             if team is not None:

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from webhooks.core.documents import IncomingFile, acknowledgement, take_files
 from webhooks.core.replies import Inbound, Reply
-from webhooks.db import repository
+from webhooks.db import conversations
 from webhooks.db.engine import db_session
 from webhooks.documents.checks import MAX_BYTES
 from webhooks.teams import Team
@@ -48,7 +48,7 @@ def page(team_id: str) -> ResponseReturnValue:
 def history(team_id: str) -> ResponseReturnValue:
     """This browser's conversation so far, so a reload shows it again."""
     team = _team_or_404(team_id)
-    conversation = repository.find_conversation(
+    conversation = conversations.find_conversation(
         db_session(), team.id, "webchat", _browser_key(team.id)
     )
     messages: list[dict[str, Any]] = []

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from webhooks.db import repository
+from webhooks.db import accounts
 from webhooks.db.engine import db_session
 from webhooks.db.models import Practitioner
 
@@ -50,7 +50,7 @@ def login() -> ResponseReturnValue:
     """Sign in, then go where the practitioner was heading (only within this site)."""
     form = LoginForm()
     if form.validate_on_submit():
-        practitioner = repository.practitioner_by_email(db_session(), form.email.data or "")
+        practitioner = accounts.practitioner_by_email(db_session(), form.email.data or "")
         if practitioner and check_password_hash(
             practitioner.password_hash, form.password.data or ""
         ):

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from webhooks.core import alerts
-from webhooks.db import documents, repository
+from webhooks.db import documents, referrals, risks
 from webhooks.db.engine import db_session
 from webhooks.db.follow_ups import follow_ups, transcript
 from webhooks.db.models import Conversation
@@ -22,10 +22,10 @@ bp = Blueprint("queue", __name__, url_prefix="/queue")
 def index() -> ResponseReturnValue:
     """The list."""
     session = db_session()
-    referrals = repository.list_referrals(session, current_user.team_id)
+    listed = referrals.list_referrals(session, current_user.team_id)
     waiting = follow_ups(session, current_user.team_id)
     return render_template(
-        "queue/index.html", referrals=referrals, follow_ups=waiting, teams=services().teams
+        "queue/index.html", referrals=listed, follow_ups=waiting, teams=services().teams
     )
 
 
@@ -38,7 +38,7 @@ def conversation(conversation_id: str) -> ResponseReturnValue:
     if found is None or (current_user.team_id and found.team_id != current_user.team_id):
         abort(404)
     messages = transcript(session, conversation_id)
-    flags = repository.risk_flags_for(session, conversation_id)
+    flags = risks.risk_flags_for(session, conversation_id)
     return render_template(
         "queue/conversation.html", conversation=found, messages=messages, risk_flags=flags
     )
@@ -48,10 +48,10 @@ def conversation(conversation_id: str) -> ResponseReturnValue:
 @login_required
 def detail(referral_id: int) -> ResponseReturnValue:
     """One referral with every answer, as the practitioner reads it."""
-    referral = repository.get_referral(db_session(), referral_id, current_user.team_id)
+    referral = referrals.get_referral(db_session(), referral_id, current_user.team_id)
     if referral is None:
         abort(404)
-    flags = repository.risk_flags_for(db_session(), referral.conversation_id)
+    flags = risks.risk_flags_for(db_session(), referral.conversation_id)
     return render_template(
         "queue/detail.html",
         referral=referral,
@@ -73,7 +73,7 @@ def document(referral_id: int, document_id: int) -> ResponseReturnValue:
 def acknowledge(referral_id: int) -> ResponseReturnValue:
     """A practitioner has picked up an urgent referral: stop its alerts."""
     session = db_session()
-    referral = repository.get_referral(session, referral_id, current_user.team_id)
+    referral = referrals.get_referral(session, referral_id, current_user.team_id)
     if referral is None:
         abort(404)
     alerts.acknowledge(session, referral, services().now())
