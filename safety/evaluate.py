@@ -1,7 +1,9 @@
 """`make eval-risk`: recall, false alarms and speed of the risk detector on the labelled set.
 
-The set is the project's own (`data/eval/risk_*.tsv`): one message a line,
-`label<TAB>tags<TAB>text`, label one of none/self/others/from_others.
+The sets are the project's own: the development rounds the rules were written against and
+the learned net is trained on (`data/risk/training/risk_*.tsv`), and a held-out set used for
+neither (`data/risk/held_out/`). One message a line, `label<TAB>tags<TAB>text`, label one of
+none/self/others/from_others.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from pathlib import Path
 
 from safety.risk import RISK_CATEGORIES, RiskAssessment, assess_risk
 
-EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "eval"
+RISK_DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "risk"
+# The development set: the rules are tuned on it and the learned net is trained on it.
+TRAINING_DIR = RISK_DATA_DIR / "training"
+# Written after the rules and the net were frozen and never used to tune either.
+HELD_OUT_DIR = RISK_DATA_DIR / "held_out"
 HARD_NEGATIVE_TAGS = {"negation", "history", "idiom", "offence"}
 
 
@@ -30,10 +36,14 @@ class Example:
     source: str = field(default="", compare=False)
 
 
-def load_examples(directory: Path = EVAL_DIR) -> list[Example]:
+def load_examples(directory: Path = TRAINING_DIR) -> list[Example]:
     """Every labelled message in the set."""
+    paths = sorted(directory.glob("risk_*.tsv"))
+    if not paths:
+        # A moved or misspelt folder would otherwise read as an empty set that meets no target.
+        raise FileNotFoundError(f"no labelled messages (risk_*.tsv) in {directory}")
     examples = []
-    for path in sorted(directory.glob("risk_*.tsv")):
+    for path in paths:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip() or line.startswith("#"):
                 continue
@@ -149,8 +159,8 @@ def _share(flags: list[bool]) -> float:
 def main() -> int:
     """Print the report for the development set, then for the held-out set."""
     for title, directory in (
-        ("development set (the lexicon was written against it)", EVAL_DIR),
-        ("held-out set (never used to tune the lexicon)", EVAL_DIR / "holdout"),
+        ("development set (the lexicon was written against it)", TRAINING_DIR),
+        ("held-out set (never used to tune the lexicon)", HELD_OUT_DIR),
     ):
         print(f"== {title}")
         print_report(evaluate(load_examples(directory)))

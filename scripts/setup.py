@@ -1,8 +1,9 @@
 """One idempotent setup step, run by `make run` and `make test`.
 
 Builds `.venv` (this Python, 3.11+) for the app and `.venv-rasa` (Python 3.10) for Rasa,
-each only when its requirements changed, then trains the Rasa model only when the
-training data changed. Standard library only: it runs before any environment exists.
+each only when its requirements changed, then trains the safety net's learned risk model
+and the Rasa model, each only when what it is trained from changed. Standard library
+only: it runs before any environment exists.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ RASA_VENV = ROOT / ".venv-rasa"
 MODEL_DIR = ROOT / "var" / "models"
 MODEL = MODEL_DIR / "triage.tar.gz"
 MODEL_STAMP = MODEL_DIR / "triage.fingerprint"
+RISK_MODEL_LOG = ROOT / "var" / "risk" / "train.log"
 PIP_VERSION = "24.0"
 CHROMIUM = "/usr/bin/chromium"
 # Everything the trained model depends on.
@@ -128,6 +130,31 @@ def ensure_chromium() -> None:
         run(install, env=env)
 
 
+def train_risk_model_if_changed() -> None:
+    """Train the learned risk model in the app environment; it skips if its inputs are as saved.
+
+    The gateway and `triage risk` only load the saved model, so this runs before anything
+    that starts them. Its fingerprint needs the app's own code, so the module decides.
+    """
+    RISK_MODEL_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        RISK_MODEL_LOG.open("w") as log,
+        subprocess.Popen(
+            [str(APP_VENV / "bin" / "python"), "-m", "safety.learned.train"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        ) as process,
+    ):
+        # Each line as it comes: "training ..." shows before the seconds it takes.
+        for line in process.stdout or ():
+            say(line.rstrip())
+    if process.returncode != 0:
+        tail = "\n".join(RISK_MODEL_LOG.read_text(errors="replace").splitlines()[-20:])
+        raise SetupError(f"training the learned risk model failed; {RISK_MODEL_LOG}:\n{tail}")
+
+
 def train_if_changed() -> None:
     """Retrain only when the training data (or the Rasa version) changed."""
     wanted = fingerprint([ROOT / path for path in TRAINING_INPUTS])
@@ -186,6 +213,7 @@ def main() -> int:
             say("app environment (.venv) installed")
         else:
             say("app environment (.venv) is up to date")
+        train_risk_model_if_changed()
         rasa_stamp = fingerprint(
             [ROOT / "requirements" / "rasa.txt", ROOT / "requirements" / "rasa.lock"]
         )

@@ -2,7 +2,8 @@
 
 Rasa asks a form's slot with `action_ask_<slot>`; one small class per question is made
 from the flows below, all doing the same thing: the engine picks the wording variant
-(self or someone else, easy-read, telephone) and the choices to offer as buttons.
+(self or someone else, easy-read, telephone) and the choices to offer as buttons, and the
+gateway is told which question it is, not left to guess from the words.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flow_lookup import all_flows, answers_of, context_for, flow_for, state_of
 from flows import engine
+from flows.model import REVIEW
+from flows.protocol import QuestionAsked
 from flows.rasa_domain import slot_names
 
 
@@ -33,8 +36,11 @@ class AskQuestion(Action):
         prompt = engine.prompt(
             flow, self.slot, answers_of(flow, tracker), state_of(tracker), context_for(tracker)
         )
-        buttons = [{"title": label, "payload": label} for label in prompt.options]
-        dispatcher.utter_message(text=prompt.text, buttons=buttons)
+        kind = REVIEW if self.slot == REVIEW else flow.question(self.slot).kind
+        asked = QuestionAsked(id=self.slot, kind=kind, text=prompt.text, options=prompt.options)
+        # One custom payload, not text and buttons: the REST channel would send text and a
+        # custom payload as two messages, and the gateway needs the id with the words.
+        dispatcher.utter_message(json_message=asked.to_payload())
         return []
 
 

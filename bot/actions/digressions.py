@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from flows import AnswerError, Flow, parse_answer
 from flows.model import REVIEW
+from flows.protocol import NLU, RiskFound
 from flows.state import Context
 
 # Digression intents, each answered by the response `utter_<intent>`.
@@ -58,11 +59,12 @@ def digression_reply(
     return f"utter_{name}"
 
 
-def nlu_risk(latest: dict[str, Any]) -> dict[str, str] | None:
-    """A risk payload when Rasa is confident the message is a crisis intent."""
+def nlu_risk(latest: dict[str, Any]) -> RiskFound | None:
+    """The risk found when Rasa is confident the message is a crisis intent."""
     name, confidence = _intent(latest)
     if name in CRISIS_INTENTS and confidence >= CRISIS_CONFIDENCE:
-        return {"category": CRISIS_INTENTS[name], "source": "nlu"}
+        # The intent says what the risk is, not whose words these are.
+        return RiskFound(category=CRISIS_INTENTS[name], source=NLU)
     return None
 
 
@@ -80,5 +82,5 @@ class ActionFlagRisk(Action):
         latest["intent"] = {**(latest.get("intent") or {}), "confidence": 1.0}
         risk = nlu_risk(latest)
         if risk is not None:
-            dispatcher.utter_message(json_message={"risk": risk})
+            dispatcher.utter_message(json_message=risk.to_payload())
         return []

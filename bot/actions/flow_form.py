@@ -16,19 +16,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.digressions import digression_reply, nlu_risk
 from actions.flow_lookup import answers_of, context_for, flow_for, state_of
-from actions.submit import REFERRAL_PAYLOAD
 from flows import engine
 from flows.choices import names_exactly
 from flows.model import REVIEW, Flow
 from flows.navigation import age, perspective
+from flows.protocol import PersonLearnt, ReferralHandOver, RiskFound
 from flows.rasa_domain import FLOW_SLOT, FORM, STATE_SLOT
 from flows.record import referral_record
 from flows.state import CONTROLS, DROPPED, SNAPSHOT
-
-# The key the gateway looks for in a custom payload when an answer shows risk.
-RISK_PAYLOAD = "risk"
-# ... and when the person's age becomes known or changes (it decides Childline).
-PERSON_PAYLOAD = "person"
 
 
 def answers_before(answers: dict[str, Any], asking: str | None) -> dict[str, Any]:
@@ -56,7 +51,7 @@ class ValidateReferralForm(Action):
             # The call dropped: hand over what is answered, and keep the form where it was.
             partial = replace(state, outcome=DROPPED, ended_at_question=str(asking or ""))
             record = referral_record(flow, answers_before(answers, asking), partial, context)
-            dispatcher.utter_message(json_message={REFERRAL_PAYLOAD: record})
+            dispatcher.utter_message(json_message=ReferralHandOver(record).to_payload())
             keep = [SlotSet(asking, None)] if asking else []
             return [*keep, SlotSet("requested_slot", asking)]
         age_before = age(flow, answers_before(answers, asking), context.today)
@@ -80,20 +75,17 @@ class ValidateReferralForm(Action):
             if risk is not None:
                 # The gateway's own detector missed it; Rasa's crisis intent is the second
                 # net. The text is still taken as an answer: re-asking would only loop.
-                dispatcher.utter_message(json_message={RISK_PAYLOAD: risk})
+                dispatcher.utter_message(json_message=risk.to_payload())
             step = engine.receive(flow, answers, state, asking, text, control, context)
         for line in step.say:
             dispatcher.utter_message(text=line)
         for category, question_id in step.risks:
-            found = {
-                "category": category,
-                "question_id": question_id,
-                "perspective": perspective(step.answers),
-            }
-            dispatcher.utter_message(json_message={RISK_PAYLOAD: found})
+            found = RiskFound(category, source=question_id, perspective=perspective(step.answers))
+            dispatcher.utter_message(json_message=found.to_payload())
         age_now = age(flow, step.answers, context.today)
         if age_now != age_before:
-            dispatcher.utter_message(json_message={PERSON_PAYLOAD: {"age": age_now}})
+            # The age decides whether a young person is also given Childline.
+            dispatcher.utter_message(json_message=PersonLearnt(age_now).to_payload())
         events: list[EventType] = [
             SlotSet(question_id, step.answers.get(question_id))
             for question_id in flow.question_ids

@@ -9,6 +9,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from flows import Flow, load_flows
+from flows.protocol import CHANNEL, VOICE, GatewayMetadata
 from flows.rasa_domain import FLOW_SLOT, STATE_SLOT
 from flows.state import Context, FlowState
 
@@ -19,16 +20,15 @@ def all_flows() -> dict[str, Flow]:
     return load_flows()
 
 
-def metadata(tracker: Tracker) -> dict[str, Any]:
+def metadata(tracker: Tracker) -> GatewayMetadata:
     """What the gateway sent with the latest message (team, channel, flow, time)."""
-    found = (tracker.latest_message or {}).get("metadata") or {}
-    return found if isinstance(found, dict) else {}
+    return GatewayMetadata.from_dict((tracker.latest_message or {}).get("metadata"))
 
 
 def flow_for(tracker: Tracker) -> Flow:
     """The team's flow, as the gateway names it; the first flow if it names none."""
     flows = all_flows()
-    wanted = metadata(tracker).get("flow_id") or tracker.get_slot(FLOW_SLOT)
+    wanted = metadata(tracker).flow_id or tracker.get_slot(FLOW_SLOT)
     return flows.get(str(wanted), next(iter(flows.values())))
 
 
@@ -45,16 +45,8 @@ def state_of(tracker: Tracker) -> FlowState:
 def context_for(tracker: Tracker) -> Context:
     """The day (the gateway's clock, which tests and demos may pin) and the channel."""
     meta = metadata(tracker)
-    now = str(meta.get("now") or "")
-    try:
-        today = datetime.fromisoformat(now).date() if now else date.today()
-    except ValueError:
-        today = date.today()
-    channel = meta.get("channel") or tracker.get_slot("channel")
-    documents = meta.get("documents")
-    return Context(
-        today=today,
-        voice=channel == "voice",
-        now=now,
-        documents=documents if isinstance(documents, int) else 0,
-    )
+    # `from_dict` keeps `now` only when it is ISO-8601, so it parses here.
+    today = datetime.fromisoformat(meta.now).date() if meta.now else date.today()
+    # The session start copies the channel into a slot of the same name.
+    channel = meta.channel or tracker.get_slot(CHANNEL)
+    return Context(today=today, voice=channel == VOICE, now=meta.now, documents=meta.documents)

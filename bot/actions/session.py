@@ -8,8 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-# Only these keys are copied from the gateway's metadata into slots: nothing personal.
-_SLOTS_FROM_METADATA = {"team_name": "team_name", "channel": "channel", "flow_id": "flow_id"}
+from flows.protocol import CHANNEL, FLOW_ID, TEAM_NAME, GatewayMetadata
+
+# Only these keys are copied from the gateway's metadata, each into the slot of the same
+# name: nothing personal.
+_SLOTS_FROM_METADATA = (TEAM_NAME, CHANNEL, FLOW_ID)
 
 
 class ActionSessionStart(Action):
@@ -26,9 +29,10 @@ class ActionSessionStart(Action):
         for key, value in tracker.slots.items():
             if value is not None and key != "session_started_metadata":
                 events.append(SlotSet(key, value))
-        metadata = tracker.get_slot("session_started_metadata") or {}
-        for metadata_key, slot in _SLOTS_FROM_METADATA.items():
-            if metadata.get(metadata_key):
-                events.append(SlotSet(slot, str(metadata[metadata_key])))
+        started = GatewayMetadata.from_dict(tracker.get_slot("session_started_metadata"))
+        metadata = started.to_dict()
+        for key in _SLOTS_FROM_METADATA:
+            if metadata[key]:
+                events.append(SlotSet(key, metadata[key]))
         events.append(ActionExecuted("action_listen"))
         return events

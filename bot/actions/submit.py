@@ -15,11 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flow_lookup import answers_of, context_for, flow_for, state_of
 from flows.model import REVIEW
+from flows.protocol import ReferralHandOver
 from flows.rasa_domain import STATE_SLOT
 from flows.record import referral_record
-
-# The key the gateway looks for in a custom payload.
-REFERRAL_PAYLOAD = "referral"
 
 
 class ActionSubmitReferral(Action):
@@ -35,6 +33,6 @@ class ActionSubmitReferral(Action):
         state = state_of(tracker)
         answers = answers_of(flow, tracker)
         record = referral_record(flow, answers, state, context_for(tracker))
-        dispatcher.utter_message(json_message={REFERRAL_PAYLOAD: record})
+        dispatcher.utter_message(json_message=ReferralHandOver(record).to_payload())
         reset = [SlotSet(question_id, None) for question_id in flow.question_ids]
         return [*reset, SlotSet(REVIEW, None), SlotSet(STATE_SLOT, None)]

@@ -3,25 +3,46 @@
 On the development set the model is scored by 5-fold cross-validation (each message is
 judged by a model that did not see it), and by holding out each round in turn (a round
 was written at one time, so it is as near to fresh phrasings as the development set
-gets); on the held-out set, by the model trained on the whole development set, exactly as
-the gateway runs it.
+gets); on the held-out set, by the model `make setup` trained on the whole development
+set and saved, exactly as the gateway runs it. Exits 1 when the cross-validated figures
+miss a target (`TARGETS`).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from sklearn.model_selection import StratifiedKFold
 
 from safety import RiskAssessment, assess_risk
-from safety.evaluate import EVAL_DIR, Example, evaluate, load_examples, print_report, score
-from safety.learned.model import GUARDED_THRESHOLD, THRESHOLD, LearnedRiskModel
+from safety.evaluate import (
+    HELD_OUT_DIR,
+    TRAINING_DIR,
+    Example,
+    Scores,
+    evaluate,
+    load_examples,
+    print_report,
+    score,
+)
+from safety.learned.model import GUARDED_THRESHOLD, THRESHOLD, LearnedRiskModel, default_model
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 # 1.01 never fires: the net skips every message where the rules saw a guard cue.
 GUARDED_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 1.01)
+# What rules + net must achieve in 5-fold cross-validation on the development set, at
+# THRESHOLD: each figure, how to read it, whether it must be at least (True) or at most
+# (False) the target, and the target. Everyday messages ("he's picking me up at five")
+# once set the net off one time in two; 14% when round 29 was added. The limit keeps it
+# from sliding back.
+TARGETS: tuple[tuple[str, Callable[[Scores], float], bool, float], ...] = (
+    ("recall, explicit self-harm/suicide", lambda s: s.explicit_self_recall, True, 1.0),
+    ("recall, any risk", lambda s: s.any_risk_recall, True, 0.95),
+    ("false alarms, hard negatives", lambda s: s.hard_negative_false_alarms, False, 0.05),
+    ("false alarms, everyday messages", lambda s: s.everyday_false_alarms, False, 0.15),
+)
 
 
 def rules_risk_removed(text: str) -> RiskAssessment:
@@ -63,9 +84,15 @@ def cross_validated_at(
     return {key: [judged[i] for i in range(len(examples))] for key, judged in decided.items()}
 
 
-def cross_validated(examples: list[Example], threshold: float) -> list[RiskAssessment]:
-    """Each message judged, with the rules, by a model trained on the other four fifths."""
-    return cross_validated_at(examples, (threshold,))[threshold, False]
+def missed_targets(scores: Scores) -> list[str]:
+    """Each target in TARGETS these figures miss, as a line saying by how much."""
+    missed = []
+    for figure, read, at_least, target in TARGETS:
+        value = read(scores)
+        if (value < target) if at_least else (value > target):
+            bound = "at least" if at_least else "at most"
+            missed.append(f"{figure} {value:.1%}, target {bound} {target:.0%}")
+    return missed
 
 
 def by_round(
@@ -86,10 +113,11 @@ def by_round(
 
 
 def main() -> int:
-    """Print the figures."""
-    development = load_examples(EVAL_DIR)
+    """Print the figures; exit 1 if the cross-validated ones miss a target."""
+    development = load_examples(TRAINING_DIR)
     print("== rules + learned model, development set (5-fold cross-validation)")
     judged = cross_validated_at(development, THRESHOLDS)
+    missed = missed_targets(score(development, judged[THRESHOLD, False]))
     for threshold in THRESHOLDS:
         chosen = " <- used" if threshold == THRESHOLD else ""
         together = score(development, judged[threshold, False]).summary()
@@ -101,15 +129,21 @@ def main() -> int:
         chosen = " <- used" if guarded == GUARDED_THRESHOLD else ""
         name = "skipped" if guarded > 1 else f"threshold {guarded}"
         print(f"where the rules saw a guard cue, {name}: {score(seen, decided).summary()}{chosen}")
-    model = LearnedRiskModel.train(development)
+    model = default_model()
     print(f"== rules + learned model, held-out set (threshold {THRESHOLD}), as the gateway runs")
     # The gateway's own check: the rules, then the model where they found nothing.
     report = evaluate(
-        load_examples(EVAL_DIR / "holdout"),
+        load_examples(HELD_OUT_DIR),
         repeats=10,
         assess=lambda text: model.add_to(assess_risk(text)),
     )
     print_report(report)
+    print(f"== targets, rules + learned model, development set cross-validated ({THRESHOLD})")
+    for line in missed:
+        print(f"target missed: {line}")
+    if missed:
+        return 1
+    print("every target met")
     return 0
 
 

@@ -8,12 +8,16 @@ net never saw in training, but one of a family it knows, is not new to it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
+
+if TYPE_CHECKING:
+    # Imported where used: loading the saved net must not pay for importing scikit-learn.
+    from sklearn.pipeline import FeatureUnion
 
 FAMILIES_FILE = Path(__file__).resolve().parents[2] / "data" / "lexicons" / "risk_concepts.yml"
 _WORD = re.compile(r"[a-z0-9'-]+")
@@ -38,8 +42,16 @@ def read_as_families(text: str) -> str:
     return " ".join(family_of.get(word, word) for word in _WORD.findall(text))
 
 
+# Preprocessors by name: the saved model names its blocks' preprocessors, as a function
+# cannot be written to a data file.
+PREPROCESSORS: dict[str, Callable[[str], str]] = {"read_as_families": read_as_families}
+
+
 def features() -> FeatureUnion:
     """Sublinear TF-IDF of word 1-2-grams, char_wb 2-5-grams and family 1-3-grams."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion(
         [
             ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),

@@ -3,24 +3,27 @@
 The rules in `safety/` say exactly which words they acted on, but on fresh phrasings they
 miss a third or more (see `make eval-risk`). This classifier, trained on the same labelled
 development set, generalises from words, character patterns and word families
-(`webhooks/risk_features.py`). It only ever adds risk the rules did not find; it never
-clears what they found.
+(`safety/learned/features.py`). It only ever adds risk the rules did not find; it never
+clears what they found. `make setup` trains it once and saves it (`safety/learned/train.py`);
+processes load the saved net (`default_model`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
+from typing import TYPE_CHECKING, Any
 
 from safety import RiskAssessment
-from safety.evaluate import EVAL_DIR, Example, load_examples
-from safety.learned.features import features
+from safety.evaluate import Example
+from safety.learned import saved
 from safety.learned.scorer import FastScorer
 from safety.risk import normalise
+
+if TYPE_CHECKING:
+    # Imported where used: loading the saved net must not pay for importing scikit-learn.
+    from sklearn.pipeline import Pipeline
 
 # Chosen by cross-validation on the development set (see `make eval-risk`): false alarms
 # on hard negatives at or under 5%. At 0.4 the net's own recall is about two points
@@ -42,14 +45,21 @@ MIN_WORDS = 3
 class LearnedRiskModel:
     """Logistic regression on words, character n-grams and word families of the text."""
 
-    pipeline: Pipeline
     scorer: FastScorer
     threshold: float = THRESHOLD
     guarded_threshold: float = GUARDED_THRESHOLD
+    # The fitted sklearn pipeline when trained in this process (evaluation, tests); a net
+    # loaded from its file has only the scorer, which is all that deciding needs.
+    pipeline: Pipeline | None = None
 
     @classmethod
     def train(cls, examples: Sequence[Example], threshold: float = THRESHOLD) -> LearnedRiskModel:
         """Fit on labelled examples (deterministic: same data, same model)."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+
+        from safety.learned.features import features
+
         pipeline = Pipeline(
             [
                 ("features", features()),
@@ -63,8 +73,34 @@ class LearnedRiskModel:
         )
         pipeline.fit([normalise(e.text) for e in examples], [e.label for e in examples])
         return cls(
-            pipeline=pipeline, scorer=FastScorer.from_pipeline(pipeline), threshold=threshold
+            scorer=FastScorer.from_pipeline(pipeline), threshold=threshold, pipeline=pipeline
         )
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> LearnedRiskModel:
+        """The net `to_data` wrote; `RiskModelNotTrained` if the data does not make one."""
+        try:
+            return cls(
+                scorer=FastScorer.from_data(data["scorer"]),
+                threshold=float(data["thresholds"]["threshold"]),
+                guarded_threshold=float(data["thresholds"]["guarded_threshold"]),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise saved.RiskModelNotTrained(
+                f"the saved learned risk model is incomplete ({error!r}): {saved.HOW_TO_TRAIN}"
+            ) from error
+
+    def to_data(self, fingerprint: str) -> dict[str, Any]:
+        """The net as plain data for its file, marked with what it was trained from."""
+        return {
+            "format": saved.FORMAT,
+            "fingerprint": fingerprint,
+            "thresholds": {
+                "threshold": self.threshold,
+                "guarded_threshold": self.guarded_threshold,
+            },
+            "scorer": self.scorer.to_data(),
+        }
 
     def predict(self, text: str, threshold: float | None = None) -> tuple[str, float]:
         """The most likely risk category and its probability; ("none", p) below threshold."""
@@ -101,5 +137,5 @@ def _words_with_letters(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def default_model() -> LearnedRiskModel:
-    """Trained once per process on the development set (two to three seconds)."""
-    return LearnedRiskModel.train(load_examples(EVAL_DIR))
+    """The net `make setup` trained and saved, loaded once per process; never trains."""
+    return LearnedRiskModel.from_data(saved.read(saved.MODEL_FILE))

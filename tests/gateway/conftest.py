@@ -21,6 +21,7 @@ from webhooks import create_app
 from webhooks.config import Settings
 from webhooks.core.flow_endings import FlowEndings
 from webhooks.core.replies import Inbound, Reply
+from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import accounts, conversations, referrals
 from webhooks.db.engine import db_session
 from webhooks.db.models import Referral
@@ -180,7 +181,7 @@ def from_flow(app: Flask) -> Iterator[FromFlow]:
         message = conversations.add_inbound(session, conversation, "yes", None)
         session.commit()
         inbound = Inbound(team=team, channel="sms", contact_key=sender, text="yes")
-        endings = FlowEndings(session, services().wording, services().now())
+        endings = FlowEndings(UnitOfWork(session), services().wording, services().now())
 
         def handle(payload: dict[str, object]) -> list[Reply]:
             replies = endings.handle(payload, inbound, message)

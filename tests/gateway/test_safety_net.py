@@ -55,13 +55,29 @@ def test_mid_form_the_same_question_is_asked_again(post_sms: SmsPoster, db: Sess
     conversation = db.scalars(select(Conversation)).one()
     inbound = db.scalars(select(Message).where(Message.direction == "in")).one()
     question = load_flows()["south_essex"].question("consent_ld_team").ask.plain
-    conversations.add_outbound(db, inbound, question, ["Yes", "No"])
+    conversations.add_outbound(db, inbound, question, ["Yes", "No"], question_id="consent_ld_team")
     db.commit()
     replies = bodies(post_sms(sms_params("I don't want to be alive")).data)
     assert replies[-1] == (
         f"When you are ready, we can carry on. {question} Reply 1 for Yes, 2 for No."
     )
     assert risks.has_risk_flags(db, conversation.id)
+
+
+def test_mid_form_a_question_answered_in_words_is_asked_again_too(
+    post_sms: SmsPoster, db: Session
+) -> None:
+    post_sms(sms_params("hello"))  # Rasa is down here; this opens the conversation
+    inbound = db.scalars(select(Message).where(Message.direction == "in")).one()
+    question = load_flows()["south_essex"].question("full_name").ask.plain
+    conversations.add_outbound(db, inbound, question, question_id="full_name")
+    db.commit()
+    replies = bodies(post_sms(sms_params("I don't want to be alive")).data)
+    assert replies[-1] == f"When you are ready, we can carry on. {question}"
+    [again] = db.scalars(
+        select(Message).where(Message.direction == "out").order_by(Message.id.desc()).limit(1)
+    )
+    assert again.question_id == "full_name"  # still open: the next aside asks it again too
 
 
 def test_risk_after_the_referral_was_sent_makes_it_urgent(post_sms: SmsPoster, db: Session) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from flows import load_flows
+from webhooks.db import conversations
+from webhooks.db.models import Message
 
 
 def csrf_token(client: FlaskClient, team_id: str) -> str:
@@ -60,3 +67,28 @@ def test_it_asks_for_a_message_when_the_text_is_empty(client: FlaskClient) -> No
         "/chat/south-essex/messages", json={"text": "  "}, headers={"X-CSRFToken": token}
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("question_id", "offers_upload"), [("documents", True), ("full_name", False)]
+)
+def test_the_upload_control_is_offered_where_the_question_asks_for_files(
+    client: FlaskClient, db: Session, question_id: str, offers_upload: bool
+) -> None:
+    token = csrf_token(client, "together-london")
+    client.post(
+        "/chat/together-london/messages", json={"text": "hello"}, headers={"X-CSRFToken": token}
+    )
+    inbound = db.scalars(select(Message).where(Message.direction == "in")).one()
+    # As Rasa's reply names the question; its words are whatever the flow says today.
+    words = load_flows()["together_london"].question(question_id).ask.plain
+    conversations.add_outbound(db, inbound, words, question_id=question_id)
+    db.commit()
+    history = client.get("/chat/together-london/messages").json
+    assert history is not None
+    assert history["messages"][-1] == {
+        "from": "bot",
+        "text": words,
+        "options": [],
+        "files": offers_upload,
+    }

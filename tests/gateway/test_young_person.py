@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy.orm import Session
 
+from flows.protocol import RiskFound
 from tests.gateway.conftest import FromFlow, SmsPoster, sms_params
 from webhooks.db import conversations
 from webhooks.db.models import Conversation
@@ -73,6 +74,6 @@ def test_risk_the_flow_finds_in_a_young_persons_answer_brings_childline(
     from_flow: FromFlow,
 ) -> None:
     from_flow({"person": {"age": 14}})
-    contacts, urgent = from_flow({"risk": {"category": "self", "question_id": "risk_to_self"}})
+    contacts, urgent = from_flow(RiskFound("self", "risk_to_self").to_payload())
     assert CHILDLINE in contacts.text and "116 123" in contacts.text
     assert urgent.text == "I have marked your messages as urgent for the team."

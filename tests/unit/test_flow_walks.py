@@ -48,7 +48,8 @@ def test_it_walks_a_whole_referral_and_stores_every_field(flow_id: str, branch: 
 def test_every_answer_keeps_the_wording_seen_and_when_it_was_given() -> None:
     record, _ = walk("south_essex", demo_answers("professional"))
     [name] = [a for a in record["answers"] if a["question_id"] == "full_name"]
-    assert name["prompt"] == "What is the full name of the person you are referring?"
+    # The words the professional was asked: the flow's wording for someone referring another.
+    assert name["prompt"] == load_flows()["south_essex"].question("full_name").ask.other
     assert name["label"] == "Full name"
     assert name["answered_at"] == CONTEXT.now
     assert {c["recipient"]: c["given"] for c in record["consents"]} == {

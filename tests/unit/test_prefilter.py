@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from safety.evaluate import EVAL_DIR, load_examples
+from safety.evaluate import HELD_OUT_DIR, TRAINING_DIR, load_examples
 from safety.prefilter import PatternSet, required_text
 from safety.risk import RISK_CATEGORIES, _clauses, _lexicon, normalise
 
@@ -37,7 +37,7 @@ def test_it_never_skips_a_pattern_that_matches_a_labelled_message() -> None:
     lexicon = _lexicon()
     clauses = {
         clause
-        for example in load_examples(EVAL_DIR) + load_examples(EVAL_DIR / "holdout")
+        for example in load_examples(TRAINING_DIR) + load_examples(HELD_OUT_DIR)
         for clause, _ in _clauses(normalise(example.text))
     }
     skipped = [

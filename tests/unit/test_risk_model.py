@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from safety import assess_risk
-from safety.evaluate import EVAL_DIR, load_examples, score
-from safety.learned.evaluate import cross_validated
-from safety.learned.model import THRESHOLD, default_model
+from safety import RiskAssessment, assess_risk
+from safety.evaluate import Example, score
+from safety.learned.evaluate import missed_targets
+from safety.learned.model import GUARDED_THRESHOLD, THRESHOLD, default_model
 from tests.support.spoken import SPOKEN
 from webhooks.dev.scripted import demo_answers
 
@@ -39,14 +39,34 @@ def test_it_leaves_everyday_messages_alone() -> None:
         assert default_model().add_to(assess_risk(text)).risk == "none"
 
 
-def test_its_threshold_keeps_false_alarms_down_in_cross_validation() -> None:
-    examples = load_examples(EVAL_DIR)
-    scores = score(examples, cross_validated(examples, THRESHOLD))
-    assert scores.hard_negative_false_alarms <= 0.05
-    assert scores.any_risk_recall >= 0.95
-    # Ordinary messages ("he's picking me up at five") once set the net off one time in
-    # two; 14% when round 29 was added. This keeps it from sliding back.
-    assert scores.everyday_false_alarms <= 0.15, [e.text for e in scores.false_alarms]
+def test_it_names_each_cross_validated_target_it_misses() -> None:
+    # The cross-validation itself (five trainings) runs in `make eval-risk`, which exits 1
+    # on these lines; here, only that a miss is seen and said.
+    examples = [
+        Example("self", frozenset({"explicit"}), "a"),
+        Example("none", frozenset({"negation"}), "b"),
+        Example("none", frozenset({"plan"}), "c"),
+    ]
+
+    def all_read_as(risk: str) -> list[RiskAssessment]:
+        categories = () if risk == "none" else (risk,)
+        return [RiskAssessment(e.text, risk, categories) for e in examples]
+
+    right = [RiskAssessment("a", "self", ("self",)), *all_read_as("none")[1:]]
+    assert missed_targets(score(examples, right)) == []
+    assert missed_targets(score(examples, all_read_as("none"))) == [
+        "recall, explicit self-harm/suicide 0.0%, target at least 100%",
+        "recall, any risk 0.0%, target at least 95%",
+    ]
+    assert missed_targets(score(examples, all_read_as("self"))) == [
+        "false alarms, hard negatives 100.0%, target at most 5%",
+        "false alarms, everyday messages 100.0%, target at most 15%",
+    ]
+
+
+def test_it_runs_with_the_thresholds_it_was_saved_with() -> None:
+    model = default_model()
+    assert (model.threshold, model.guarded_threshold) == (THRESHOLD, GUARDED_THRESHOLD)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from datetime import datetime
 import phonenumbers
 from sqlalchemy.orm import Session
 
+from webhooks.core.questions import QuestionBook
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import carry_on
 from webhooks.db import conversations, referrals
@@ -27,7 +28,7 @@ def answer_control(
     message: Message,
     wording: Wording,
     now: datetime,
-    questions: frozenset[str],
+    questions: QuestionBook,
 ) -> list[Reply]:
     """The gateway's own answer, then the open question again."""
     team = inbound.team

@@ -1,20 +1,22 @@
-"""Take one file from any channel: check it, store it encrypted, and say what happened.
+"""Take files from any channel: check each, store it encrypted, and say what happened.
 
 The person is told a file arrived only once it is committed; a file that is refused or
 lost is named, with the reason in plain words and the team's email as another way.
+Files are fetched only when they can be kept: with the database down, nothing is
+downloaded and each file is named as not received.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from webhooks.core.replies import Reply
+from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import conversations, documents
 from webhooks.documents.checks import DocumentRejected, check_file
 from webhooks.documents.cipher import DocumentCipher
@@ -47,43 +49,45 @@ class FileOutcome:
     filename: str
 
 
-def take_files(
-    session: Session,
+@dataclass(frozen=True)
+class Attachments:
+    """Files that came with a message: how each is named, and how to fetch them.
+
+    An outcome among the fetched items is a file that never came (a failed download).
+    """
+
+    labels: tuple[str, ...]
+    fetch: Callable[[], Iterable[IncomingFile | FileOutcome]]
+
+
+def receive_files(
+    work: UnitOfWork,
     team_id: str,
     channel: str,
     contact_key: str,
-    arriving: Iterable[IncomingFile | FileOutcome],
+    attachments: Attachments,
     cipher: DocumentCipher,
     at: datetime,
 ) -> list[FileOutcome]:
-    """Store each file in the person's conversation; what became of each.
-
-    An outcome in `arriving` is a file that never came (a failed download) and passes
-    through. With the database down, nothing can be kept, and each file says so.
-    """
+    """Store each file in the person's conversation; what became of each."""
     try:
         conversation = conversations.find_or_open_conversation(
-            session, team_id, channel, contact_key
+            work.session, team_id, channel, contact_key
         )
     except SQLAlchemyError as error:
         log.error("documents not stored: %s", type(error).__name__)
-        session.rollback()
-        return [
-            item
-            if isinstance(item, FileOutcome)
-            else FileOutcome(NOT_RECEIVED, item.label or item.filename)
-            for item in arriving
-        ]
+        work.rollback()
+        return [FileOutcome(NOT_RECEIVED, label) for label in attachments.labels]
     return [
         item
         if isinstance(item, FileOutcome)
-        else take_file(session, conversation.id, item, cipher, at)
-        for item in arriving
+        else take_file(work, conversation.id, item, cipher, at)
+        for item in attachments.fetch()
     ]
 
 
 def take_file(
-    session: Session,
+    work: UnitOfWork,
     conversation_id: str,
     incoming: IncomingFile,
     cipher: DocumentCipher,
@@ -95,14 +99,14 @@ def take_file(
     except DocumentRejected as rejected:
         return FileOutcome(rejected.reason, incoming.label or incoming.filename)
     try:
-        if not documents.has_source(session, incoming.source_id):
+        if not documents.has_source(work.session, incoming.source_id):
             documents.add_document(
-                session, conversation_id, incoming.source_id, checked, cipher, at
+                work.session, conversation_id, incoming.source_id, checked, cipher, at
             )
-            session.commit()
+            work.commit()
     except SQLAlchemyError as error:
         log.error("document not stored: %s", type(error).__name__)
-        session.rollback()
+        work.rollback()
         return FileOutcome(NOT_RECEIVED, incoming.label or checked.filename)
     return FileOutcome(RECEIVED, incoming.label or checked.filename)
 

@@ -15,20 +15,24 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
+from flows.protocol import (
+    REFERRAL,
+    PersonLearnt,
+    ReferralHandOver,
+    RiskFound,
+    read_payload,
+)
 from webhooks.core.alerts import queue_urgent_alerts
 from webhooks.core.out_of_hours import pickup_note
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import crisis_reply
+from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import referrals, risks
 from webhooks.db.models import Message
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)
-REFERRAL_PAYLOAD = "referral"
-RISK_PAYLOAD = "risk"
-PERSON_PAYLOAD = "person"
 _ENDED_WITHOUT_REFERRAL = ("ineligible", "declined")
 
 
@@ -36,29 +40,30 @@ _ENDED_WITHOUT_REFERRAL = ("ineligible", "declined")
 class FlowEndings:
     """Commits referrals and acts on risk found by the flow, within one turn."""
 
-    session: Session
+    work: UnitOfWork
     wording: Wording
     now: datetime
 
     def handle(self, custom: dict[str, Any], inbound: Inbound, message: Message) -> list[Reply]:
         """The replies for one custom payload; empty when it is not one of ours."""
-        if REFERRAL_PAYLOAD in custom:
-            return self.commit_referral(custom[REFERRAL_PAYLOAD], inbound, message)
-        if RISK_PAYLOAD in custom and isinstance(custom[RISK_PAYLOAD], dict):
-            return self.flag_risk(custom[RISK_PAYLOAD], inbound, message)
-        if PERSON_PAYLOAD in custom and isinstance(custom[PERSON_PAYLOAD], dict):
-            self.note_person(custom[PERSON_PAYLOAD], message)
+        found = read_payload(custom)
+        if isinstance(found, ReferralHandOver) or REFERRAL in custom:
+            # A referral that cannot be read is still an ending: the person must hear so.
+            record = dict(found.record) if isinstance(found, ReferralHandOver) else None
+            return self.commit_referral(record, inbound, message)
+        if isinstance(found, RiskFound):
+            return self.flag_risk(found, inbound, message)
+        if isinstance(found, PersonLearnt):
+            # The age, not the date of birth, is all the safety net needs (Childline).
+            message.conversation.person_age = found.age
         return []
 
-    def note_person(self, person: dict[str, Any], message: Message) -> None:
-        """What the flow has learnt about the person that changes what they are told."""
-        age = person.get("age")
-        message.conversation.person_age = age if isinstance(age, int) else None
-
-    def commit_referral(self, payload: object, inbound: Inbound, message: Message) -> list[Reply]:
+    def commit_referral(
+        self, payload: dict[str, Any] | None, inbound: Inbound, message: Message
+    ) -> list[Reply]:
         """Store the referral (or not), then say what happened, in that order."""
         team = inbound.team
-        if not isinstance(payload, dict):
+        if payload is None:
             log.error("referral payload was not an object; nothing stored")
             return [Reply(self.wording.say_for(team, "referral_not_saved"))]
         outcome = str(payload.get("outcome") or "complete")
@@ -68,12 +73,13 @@ class FlowEndings:
             return [Reply(self.wording.say("referral_stopped"), ends_conversation=True)]
         try:
             referral = referrals.create_referral(
-                self.session, message.conversation, payload, at=self.now
+                self.work.session, message.conversation, payload, at=self.now
             )
-            queue_urgent_alerts(self.session, referral.conversation_id, team, self.now)
-            self.session.commit()
+            queue_urgent_alerts(self.work.session, referral.conversation_id, team, self.now)
+            # Checkpoint: stored before anyone hears "sent".
+            self.work.commit()
         except (SQLAlchemyError, KeyError, TypeError, ValueError) as error:
-            self.session.rollback()
+            self.work.rollback()
             log.error("referral not stored: %s", type(error).__name__)
             return [Reply(self.wording.say_for(team, "referral_not_saved"))]
         log.info("referral %s stored for team %s (%s)", referral.id, referral.team_id, outcome)
@@ -93,32 +99,32 @@ class FlowEndings:
         keep = set(inbound.team.eligibility.get("keep_when_ineligible") or [])
         message.conversation.outcome = outcome
         # Anything kept from an earlier dropped call goes too: nothing was agreed.
-        referrals.discard_incomplete(self.session, message.conversation_id)
+        referrals.discard_incomplete(self.work.session, message.conversation_id)
         kept = [answer for answer in payload.get("answers") or [] if answer["question_id"] in keep]
         if kept and outcome == "ineligible":
             record = dict(payload, answers=kept, consents=[], complete=False)
             referral = referrals.create_referral(
-                self.session, message.conversation, record, at=self.now
+                self.work.session, message.conversation, record, at=self.now
             )
             referral.status = "ineligible"
-        self.session.commit()
+        self.work.commit()
         log.info("conversation %s ended: %s", message.conversation_id, outcome)
         return [Reply(self.wording.say("conversation_ended"), ends_conversation=True)]
 
-    def flag_risk(self, found: dict[str, Any], inbound: Inbound, message: Message) -> list[Reply]:
+    def flag_risk(self, found: RiskFound, inbound: Inbound, message: Message) -> list[Reply]:
         """Record risk the flow found; the person hears the contacts if it is about them."""
-        category = str(found.get("category") or "")
-        if category not in ("self", "others", "from_others"):
-            return []
-        source = str(found.get("question_id") or found.get("source") or "flow")
-        risks.add_risk_flags(self.session, message, [category], [f"flow:{source}"], at=self.now)
-        queue_urgent_alerts(self.session, message.conversation_id, inbound.team, self.now)
+        category = found.category
+        source = found.source or "flow"
+        risks.add_risk_flags(
+            self.work.session, message, [category], [f"flow:{source}"], at=self.now
+        )
+        queue_urgent_alerts(self.work.session, message.conversation_id, inbound.team, self.now)
         log.warning(
             "risk found by the flow (%s) in conversation %s", category, message.conversation_id
         )
         # A professional answering about someone else needs no Samaritans number; the
         # referral is urgent either way.
-        if found.get("perspective") == "other":
+        if found.perspective == "other":
             return [Reply(self.wording.say("crisis_urgent_note"))]
         age = message.conversation.person_age
         contacts = crisis_reply(category, inbound.team, self.wording, age)

@@ -8,6 +8,8 @@ from typing import Any
 
 import requests
 
+from flows.protocol import QUESTION, GatewayMetadata, QuestionAsked, read_payload
+
 log = logging.getLogger(__name__)
 
 
@@ -17,11 +19,16 @@ class RasaUnavailable(Exception):
 
 @dataclass(frozen=True)
 class BotMessage:
-    """One message from the bot: text with optional buttons, or a custom payload."""
+    """One message from the bot: text with optional buttons, or a custom payload.
+
+    A question arrives as a custom payload but is given here as its text and buttons too,
+    with `question` saying which one it is, and no `custom`.
+    """
 
     text: str = ""
     buttons: tuple[str, ...] = ()
     custom: dict[str, Any] = field(default_factory=dict)
+    question: QuestionAsked | None = None
 
 
 class RasaClient:
@@ -32,23 +39,24 @@ class RasaClient:
         self.timeout_seconds = timeout_seconds
         self._http = requests.Session()
 
-    def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
+    def send(self, sender: str, text: str, metadata: GatewayMetadata) -> list[BotMessage]:
         """Send one user message; return the bot's replies in order."""
+        body = {"sender": sender, "message": text, "metadata": metadata.to_dict()}
         try:
             response = self._http.post(
                 f"{self.base_url}/webhooks/rest/webhook",
-                json={"sender": sender, "message": text, "metadata": metadata},
+                json=body,
                 timeout=self.timeout_seconds,
             )
             response.raise_for_status()
-            body = response.json()
+            replies = response.json()
         except (requests.RequestException, ValueError) as error:
             # The error names the failure, never the message text.
             log.warning("Rasa unavailable: %s", type(error).__name__)
             raise RasaUnavailable(type(error).__name__) from error
-        if not isinstance(body, list):
+        if not isinstance(replies, list):
             raise RasaUnavailable("unexpected response shape")
-        return [_bot_message(item) for item in body if isinstance(item, dict)]
+        return [_bot_message(item) for item in replies if isinstance(item, dict)]
 
     def is_ready(self) -> bool:
         """True when the REST channel answers (the model is loaded before it listens)."""
@@ -56,17 +64,22 @@ class RasaClient:
 
 
 def _bot_message(item: dict[str, Any]) -> BotMessage:
+    custom = item.get("custom")
+    custom = custom if isinstance(custom, dict) else {}
+    found = read_payload(custom)
+    if isinstance(found, QuestionAsked):
+        # Read as text and buttons as well, so channels that know nothing of question ids
+        # put it to the person as before.
+        return BotMessage(text=found.text, buttons=found.options, question=found)
+    if QUESTION in custom:
+        # The person would be left with no question: say so, without the wording.
+        log.warning("unreadable question payload from the bot")
     buttons = tuple(
         str(button.get("payload") or button.get("title") or "")
         for button in item.get("buttons") or []
         if isinstance(button, dict)
     )
-    custom = item.get("custom")
-    return BotMessage(
-        text=str(item.get("text") or ""),
-        buttons=buttons,
-        custom=custom if isinstance(custom, dict) else {},
-    )
+    return BotMessage(text=str(item.get("text") or ""), buttons=buttons, custom=custom)
 
 
 def _answers_ok(http: requests.Session, url: str) -> bool:

@@ -17,6 +17,8 @@ class Reply:
     ends_conversation: bool = False
     # Crisis contacts from the safety net: a call offers to put the person through.
     crisis: bool = False
+    # The flow question this reply asks, as the bot named it (None: not a question).
+    question_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from safety import RiskAssessment
 from webhooks.core.alerts import queue_urgent_alerts
+from webhooks.core.questions import QuestionBook
 from webhooks.core.replies import Reply
 from webhooks.db import conversations, risks
 from webhooks.db.models import Message
@@ -49,13 +50,13 @@ def answer_risk(
     assessment: RiskAssessment,
     team: Team,
     wording: Wording,
-    questions: frozenset[str],
+    questions: QuestionBook,
     now: datetime,
 ) -> list[Reply]:
     """Record the risk, mark the referral urgent, give contacts, and offer to carry on.
 
-    `questions` is every flow question's wording: if the bot's last message was one, the
-    form is still waiting for its answer, so it is asked again.
+    If the bot's last message asked a flow question (by its id), the form is still
+    waiting for its answer, so it is asked again.
     """
     previous = conversations.last_bot_question(session, message.conversation_id)
     risks.add_risk_flags(session, message, assessment.categories, assessment.evidence, at=now)
@@ -74,13 +75,14 @@ def answer_risk(
     return replies + carry_on(previous, wording, questions)
 
 
-def carry_on(previous: Message | None, wording: Wording, questions: frozenset[str]) -> list[Reply]:
+def carry_on(previous: Message | None, wording: Wording, questions: QuestionBook) -> list[Reply]:
     """After an aside, the open question again (or how to start, if nothing was asked)."""
-    # A flow question, or anything offered with choices (the read-back), is still open.
-    if previous is not None and (previous.body in questions or previous.options):
+    # A flow question, or anything offered with choices, is still open.
+    if previous is not None and (questions.asks(previous.question_id) or previous.options):
         # The person is mid-form: the same question is still waiting for its answer.
         labels = tuple((previous.options or {}).get("labels", ()))
-        return [Reply(wording.say("carry_on", question=previous.body), labels)]
+        text = wording.say("carry_on", question=previous.body)
+        return [Reply(text, labels, question_id=previous.question_id)]
     if previous is None:
         return [Reply(wording.say("carry_on_start"))]
     return []

@@ -14,8 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
+from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import conversations
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ def has_spooled(directory: Path) -> bool:
         return any(entry.name.endswith(".json") for entry in entries)
 
 
-def ingest(session: Session, directory: Path) -> int:
+def ingest(work: UnitOfWork, directory: Path) -> int:
     """Store every spooled message (oldest first) as pending; return how many."""
     stored = 0
     for candidate in sorted(directory.glob("*.json")):
@@ -67,6 +66,7 @@ def ingest(session: Session, directory: Path) -> int:
             candidate.rename(path)
         except FileNotFoundError:
             continue
+        session = work.session
         raw = json.loads(path.read_text(encoding="utf-8"))
         message = SpooledMessage(**raw)
         if message.external_id and conversations.message_by_external_id(
@@ -85,7 +85,7 @@ def ingest(session: Session, directory: Path) -> int:
             at=datetime.fromisoformat(message.received_at),
         )
         inbound.status = "pending"
-        session.commit()
+        work.commit()
         path.unlink()
         stored += 1
     if stored:

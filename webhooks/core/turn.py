@@ -6,27 +6,29 @@ Rasa is asked, and a referral is committed before the person is told it was sent
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from flows import detect_control
+from flows.protocol import GatewayMetadata
 from safety import RiskAssessment, assess_risk
 from safety.learned.model import LearnedRiskModel
 from webhooks.core.controls import GATEWAY_CONTROLS, answer_control
 from webhooks.core.flow_endings import FlowEndings
 from webhooks.core.out_of_hours import NEW_CONVERSATION_GAP, closed_notice
+from webhooks.core.questions import QuestionBook
 from webhooks.core.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import answer_risk, crisis_replies
 from webhooks.core.spool import SpooledMessage, has_spooled, ingest, spool
+from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import conversations, documents
 from webhooks.db.models import Message, as_utc
+from webhooks.teams import Team
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)
@@ -36,10 +38,10 @@ log = logging.getLogger(__name__)
 class TurnHandler:
     """Runs a turn: persist, safety net, ask Rasa, commit any referral, persist the replies."""
 
-    session: Session
+    work: UnitOfWork
     rasa: RasaClient
     wording: Wording
-    questions: frozenset[str]
+    questions: QuestionBook
     now: datetime
     spool_dir: Path
     second_net: LearnedRiskModel
@@ -58,28 +60,29 @@ class TurnHandler:
             # "I have sent them here" for fear. The rules still read everything.
             assessment = self.second_net.add_to(assessment)
         stored = False
+        session = self.work.session
         try:
             if has_spooled(self.spool_dir):
-                ingest(self.session, self.spool_dir)
+                ingest(self.work, self.spool_dir)
             earlier = None
             if inbound.external_id:
-                earlier = conversations.message_by_external_id(self.session, inbound.external_id)
+                earlier = conversations.message_by_external_id(session, inbound.external_id)
             if earlier is not None:
-                return _as_replies(conversations.replies_to(self.session, earlier))
+                return _as_replies(conversations.replies_to(session, earlier))
             conversation = conversations.find_or_open_conversation(
-                self.session, inbound.team.id, inbound.channel, inbound.contact_key
+                session, inbound.team.id, inbound.channel, inbound.contact_key
             )
-            last_seen = conversations.last_message_at(self.session, conversation.id)
+            last_seen = conversations.last_message_at(session, conversation.id)
             message = conversations.add_inbound(
-                self.session, conversation, inbound.text, inbound.external_id, at=self.now
+                session, conversation, inbound.text, inbound.external_id, at=self.now
             )
-            self.session.commit()
+            # Checkpoint: the message is kept before anything else happens to it.
+            self.work.commit()
             stored = True
             return self._answer(inbound, message, assessment, last_seen)
         except SQLAlchemyError as error:
             log.error("database unavailable: %s", type(error).__name__)
-            with contextlib.suppress(SQLAlchemyError):
-                self.session.rollback()
+            self.work.rollback()
             if not stored:
                 spool(self.spool_dir, _spooled(inbound, self.now))
             return self._without_database(inbound, assessment)
@@ -97,7 +100,7 @@ class TurnHandler:
         if assessment.risk != "none":
             # The safety net answers at once; the form's question stays open in Rasa.
             replies = answer_risk(
-                self.session,
+                self.work.session,
                 message,
                 assessment,
                 inbound.team,
@@ -112,7 +115,13 @@ class TurnHandler:
         control = detect_control(inbound.text)
         if control in GATEWAY_CONTROLS:
             replies = answer_control(
-                self.session, control, inbound, message, self.wording, self.now, self.questions
+                self.work.session,
+                control,
+                inbound,
+                message,
+                self.wording,
+                self.now,
+                self.questions,
             )
             return self._finish(message, opening + replies)
         replies = opening + self._ask_rasa(inbound, message)
@@ -136,16 +145,13 @@ class TurnHandler:
         return replies
 
     def _ask_rasa(self, inbound: Inbound, message: Message) -> list[Reply]:
-        metadata = {
-            "team_id": inbound.team.id,
-            "team_name": inbound.team.name,
-            "channel": inbound.channel,
-            "flow_id": inbound.team.flows[0],
-            # The gateway's clock (pinned by TRIAGE_NOW): dates are checked against it.
-            "now": self.now.isoformat(),
+        metadata = gateway_metadata(
+            inbound.team,
+            inbound.channel,
+            self.now,
             # Files received so far: "I have sent them" is checked against it.
-            "documents": documents.count_documents(self.session, message.conversation_id),
-        }
+            documents.count_documents(self.work.session, message.conversation_id),
+        )
         try:
             bot_messages = self.rasa.send(
                 message.conversation_id,
@@ -166,21 +172,43 @@ class TurnHandler:
     def _finish(self, message: Message, replies: list[Reply]) -> list[Reply]:
         for reply in replies:
             conversations.add_outbound(
-                self.session, message, reply.text, reply.options, at=self.now
+                self.work.session,
+                message,
+                reply.text,
+                reply.options,
+                at=self.now,
+                question_id=reply.question_id,
             )
-        self.session.commit()
+        # Checkpoint: the turn is over and what was said is on record.
+        self.work.commit()
         return replies
 
     def _replies_for(
         self, bot_message: BotMessage, inbound: Inbound, message: Message
     ) -> list[Reply]:
         if bot_message.custom:
-            return FlowEndings(self.session, self.wording, self.now).handle(
+            return FlowEndings(self.work, self.wording, self.now).handle(
                 bot_message.custom, inbound, message
             )
         if bot_message.text:
-            return [Reply(bot_message.text, bot_message.buttons)]
+            asked = bot_message.question.id if bot_message.question else None
+            return [Reply(bot_message.text, bot_message.buttons, question_id=asked)]
         return []
+
+
+def gateway_metadata(
+    team: Team, channel: str, now: datetime, documents: int = 0
+) -> GatewayMetadata:
+    """What the bot is told with each message: nothing personal, only where and when."""
+    return GatewayMetadata(
+        team_id=team.id,
+        team_name=team.name,
+        channel=channel,
+        flow_id=team.flows[0],
+        # The gateway's clock (pinned by TRIAGE_NOW): dates are checked against it.
+        now=now.isoformat(),
+        documents=documents,
+    )
 
 
 def rasa_text(text: str) -> str:
@@ -212,6 +240,10 @@ def _spooled(inbound: Inbound, now: datetime) -> SpooledMessage:
 
 def _as_replies(messages: list[Message]) -> list[Reply]:
     return [
-        Reply(message.body, tuple((message.options or {}).get("labels", ())))
+        Reply(
+            message.body,
+            tuple((message.options or {}).get("labels", ())),
+            question_id=message.question_id,
+        )
         for message in messages
     ]

@@ -119,13 +119,15 @@ def add_outbound(
     body: str,
     options: Sequence[str] = (),
     at: datetime | None = None,
+    question_id: str | None = None,
 ) -> Message:
-    """Record what the bot answered to an inbound message."""
+    """Record what the bot answered to an inbound message (and the question it asks)."""
     message = Message(
         conversation_id=inbound.conversation_id,
         direction="out",
         body=body,
         options={"labels": list(options)} if options else None,
+        question_id=question_id,
         reply_to_id=inbound.id,
         created_at=at or utcnow(),
     )

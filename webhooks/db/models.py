@@ -75,6 +75,9 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text)
     # Buttons offered with an outgoing message, so a reload shows them again.
     options: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # The flow question an outgoing message asks (as the bot named it), so the gateway
+    # knows a question is open, and what kind, without reading its wording.
+    question_id: Mapped[str | None] = mapped_column(String(64), default=None)
     # Twilio's MessageSid: the same delivery retried is recognised, not answered twice.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)

@@ -1,4 +1,4 @@
-"""The gateway: Twilio webhooks, web chat, the practitioners' queue and its JSON API."""
+"""The Flask app: create_app configures and registers; the blueprints live beside it."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from flows import load_flows
-from flows.model import Question
 from safety.learned.model import default_model
 from webhooks.config import Settings, settings_from_env
 from webhooks.core.alerts import build_transports
+from webhooks.core.questions import QuestionBook
 from webhooks.core.rasa_client import RasaClient
 from webhooks.db.engine import init_app as init_db
 from webhooks.db.engine import make_engine
@@ -51,19 +51,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BYTES + 1024 * 1024,
     )
     transports = build_transports(settings)
-    questions = [question for flow in load_flows().values() for question in flow.questions]
+    flows = load_flows().values()
     app.extensions["triage"] = Services(
         settings=settings,
         teams=load_teams(settings.data_dir / "teams"),
         wording=Wording.load(settings.data_dir / "messages.yml"),
         rasa=RasaClient(settings.rasa_url, settings.rasa_timeout_seconds),
         transports=transports,
-        questions=_wordings(questions),
-        needs_words=_wordings(questions, "text"),
-        asks_for_files=_wordings(questions, "documents"),
+        questions=QuestionBook.from_flows(flows),
         choices=frozenset(
             word.lower()
-            for question in questions
+            for flow in flows
+            for question in flow.questions
             for option in question.options
             for word in (option.label, *option.synonyms)
         ),
@@ -77,7 +76,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
     )
     init_db(app, make_engine(settings.database_url))
-    default_model()  # train the safety net's second net now, not on someone's first message
+    # Load the safety net's second net now (setup trained it), not on someone's first message;
+    # a missing or stale model stops start-up with the command that trains it.
+    default_model()
     csrf.init_app(app)
     auth.login_manager.init_app(app)
     for blueprint in (status_bp, sms.bp, voice.bp, webchat.bp, auth.bp, views.bp, api_referrals.bp):
@@ -87,13 +88,3 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.exempt(voice.bp)
     csrf.exempt(api_referrals.bp)
     return app
-
-
-def _wordings(questions: list[Question], kind: str | None = None) -> frozenset[str]:
-    """Every way the flows word their questions (of one kind, if given)."""
-    return frozenset(
-        wording
-        for question in questions
-        if kind is None or question.kind == kind
-        for wording in question.ask.all()
-    )

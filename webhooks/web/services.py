@@ -10,8 +10,10 @@ from flask import current_app
 from safety.learned.model import default_model
 from webhooks.config import Settings
 from webhooks.core.alerts import Transports
+from webhooks.core.conversations import ConversationCore
+from webhooks.core.questions import QuestionBook
 from webhooks.core.rasa_client import RasaClient
-from webhooks.core.turn import TurnHandler
+from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db.engine import db_session
 from webhooks.documents.cipher import DocumentCipher
 from webhooks.teams import TeamDirectory
@@ -29,12 +31,8 @@ class Services:
     rasa: RasaClient
     # Outbound Twilio REST and HTTP (urgent alerts, a call carried on by text).
     transports: Transports
-    # Every question the flows ask, word for word (to tell a pending question).
-    questions: frozenset[str]
-    # Those among them only words can answer (free text): a keypad cannot.
-    needs_words: frozenset[str]
-    # Those that ask for files (web chat shows its upload control).
-    asks_for_files: frozenset[str]
+    # Each question id the bot may name, and its kind (open? words only? files?).
+    questions: QuestionBook
     # Files people send: encrypted at rest, and fetched from Twilio's media URLs.
     documents: DocumentCipher
     media: MediaFetcher
@@ -52,16 +50,18 @@ def services() -> Services:
     return found
 
 
-def turn_handler() -> TurnHandler:
-    """A turn handler bound to this request's database session."""
+def conversation_core() -> ConversationCore:
+    """The conversation core for this request, on its database session."""
     found = services()
-    return TurnHandler(
-        session=db_session(),
+    return ConversationCore(
+        work=UnitOfWork(db_session()),
         rasa=found.rasa,
         wording=found.wording,
         questions=found.questions,
         now=found.now(),
         spool_dir=found.settings.spool_dir,
         second_net=default_model(),
+        documents=found.documents,
+        transports=found.transports,
         choices=found.choices,
     )

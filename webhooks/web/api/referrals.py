@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from webhooks.db import accounts, documents, referrals, risks
 from webhooks.db.engine import db_session
-from webhooks.documents.download import team_download
 from webhooks.web.api.referral_json import referral_detail, referral_summary
+from webhooks.web.download import team_download
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

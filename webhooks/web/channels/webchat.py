@@ -8,13 +8,11 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
 
-from webhooks.core.documents import IncomingFile, acknowledgement, take_files
+from webhooks.core.documents import IncomingFile
 from webhooks.core.replies import Inbound, Reply
-from webhooks.db import conversations
-from webhooks.db.engine import db_session
 from webhooks.documents.checks import MAX_BYTES
 from webhooks.teams import Team
-from webhooks.web.services import services, turn_handler
+from webhooks.web.services import conversation_core, services
 
 bp = Blueprint("webchat", __name__)
 MAX_MESSAGE_LENGTH = 1000
@@ -48,20 +46,16 @@ def page(team_id: str) -> ResponseReturnValue:
 def history(team_id: str) -> ResponseReturnValue:
     """This browser's conversation so far, so a reload shows it again."""
     team = _team_or_404(team_id)
-    conversation = conversations.find_conversation(
-        db_session(), team.id, "webchat", _browser_key(team.id)
-    )
-    messages: list[dict[str, Any]] = []
-    if conversation is not None:
-        messages = [
-            {
-                "from": "person" if message.direction == "in" else "bot",
-                "text": message.body,
-                "options": (message.options or {}).get("labels", []),
-                "files": message.direction == "out" and _asks_for_files(message.body),
-            }
-            for message in conversation.messages
-        ]
+    lines = conversation_core().transcript(team, "webchat", _browser_key(team.id))
+    messages: list[dict[str, Any]] = [
+        {
+            "from": "person" if line.from_person else "bot",
+            "text": line.text,
+            "options": list(line.options),
+            "files": line.asks_for_files,
+        }
+        for line in lines
+    ]
     return jsonify(messages=messages)
 
 
@@ -75,7 +69,7 @@ def send(team_id: str) -> ResponseReturnValue:
         return jsonify(error=services().wording.say("chat_empty")), 400
     if len(text) > MAX_MESSAGE_LENGTH:
         return jsonify(error=services().wording.say("chat_too_long")), 400
-    replies = turn_handler().handle(
+    replies = conversation_core().turn(
         Inbound(team=team, channel="webchat", contact_key=_browser_key(team.id), text=text)
     )
     return _as_json(replies)
@@ -88,27 +82,14 @@ def upload(team_id: str) -> ResponseReturnValue:
     sent = request.files.get("document")
     if sent is None or not sent.filename:
         return jsonify(error=services().wording.say("chat_no_file")), 400
-    found, session = services(), db_session()
-    key = _browser_key(team.id)
     incoming = IncomingFile(
         source_id=f"webchat/{uuid.uuid4()}",
         data=sent.stream.read(MAX_BYTES + 1),
         filename=sent.filename,
         declared_type=sent.mimetype,
     )
-    (outcome,) = take_files(
-        session, team.id, "webchat", key, [incoming], found.documents, found.now()
-    )
-    inbound = Inbound(
-        team=team,
-        channel="webchat",
-        contact_key=key,
-        # The transcript shows that a file was sent, and its name; never its contents.
-        text=f"[file: {outcome.filename}]",
-        to_rasa=False,
-        acknowledgements=(acknowledgement(outcome, team, found.wording),),
-    )
-    return _as_json(turn_handler().handle(inbound))
+    inbound = Inbound(team=team, channel="webchat", contact_key=_browser_key(team.id), text="")
+    return _as_json(conversation_core().receive_file(inbound, incoming))
 
 
 @bp.errorhandler(413)
@@ -118,18 +99,15 @@ def too_big(_: Exception) -> ResponseReturnValue:
 
 
 def _as_json(replies: list[Reply]) -> ResponseReturnValue:
+    questions = services().questions
     return jsonify(
         replies=[
             {
                 "text": reply.text,
                 "options": list(reply.options),
-                "files": _asks_for_files(reply.text),
+                # The page offers its upload control where the question asks for files.
+                "files": questions.takes_files(reply.question_id),
             }
             for reply in replies
         ]
     )
-
-
-def _asks_for_files(text: str) -> bool:
-    """Whether this message asks for documents: the page then offers to send one."""
-    return any(wording in text for wording in services().asks_for_files)

@@ -11,7 +11,7 @@ from webhooks.db import documents, referrals, risks
 from webhooks.db.engine import db_session
 from webhooks.db.follow_ups import follow_ups, transcript
 from webhooks.db.models import Conversation
-from webhooks.documents.download import team_download
+from webhooks.web.download import team_download
 from webhooks.web.services import services
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")

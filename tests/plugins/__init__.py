@@ -1,0 +1,1 @@
+"""Pytest plugins the Makefile loads for whole-suite variations."""
