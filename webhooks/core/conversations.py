@@ -57,16 +57,7 @@ class ConversationCore:
 
     def turn(self, inbound: Inbound) -> list[Reply]:
         """Answer one message: stored, checked for risk, answered by Rasa or without it."""
-        return TurnHandler(
-            work=self.work,
-            rasa=self.rasa,
-            wording=self.wording,
-            questions=self.questions,
-            now=self.now,
-            spool_dir=self.spool_dir,
-            second_net=self.second_net,
-            choices=self.choices,
-        ).handle(inbound)
+        return TurnHandler(self).handle(inbound)
 
     def text_message(self, inbound: Inbound, attachments: Attachments | None) -> list[Reply]:
         """Answer an SMS or WhatsApp message: Twilio's keywords, opt-outs, files, a turn."""

@@ -9,44 +9,39 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from flows import detect_control
 from flows.protocol import GatewayMetadata
 from safety import RiskAssessment, assess_risk
-from safety.learned.model import LearnedRiskModel
 from webhooks.core.controls import GATEWAY_CONTROLS, answer_control
 from webhooks.core.flow_endings import FlowEndings
 from webhooks.core.out_of_hours import NEW_CONVERSATION_GAP, closed_notice
-from webhooks.core.questions import QuestionBook
-from webhooks.core.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from webhooks.core.rasa_client import BotMessage, RasaUnavailable
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import answer_risk, crisis_replies
 from webhooks.core.spool import SpooledMessage, has_spooled, ingest, spool
-from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import conversations, documents
 from webhooks.db.models import Message, as_utc
 from webhooks.teams import Team
-from webhooks.wording import Wording
+
+if TYPE_CHECKING:
+    from webhooks.core.conversations import ConversationCore
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class TurnHandler:
-    """Runs a turn: persist, safety net, ask Rasa, commit any referral, persist the replies."""
+    """Runs a turn: persist, safety net, ask Rasa, commit any referral, persist the replies.
 
-    work: UnitOfWork
-    rasa: RasaClient
-    wording: Wording
-    questions: QuestionBook
-    now: datetime
-    spool_dir: Path
-    second_net: LearnedRiskModel
-    # Every choice the flows offer, in lower case: a button pressed is not free text.
-    choices: frozenset[str] = frozenset()
+    Its collaborators are the conversation core's (the unit of work, Rasa, the wording,
+    the clock...), read through the core so a turn and the rest share one request.
+    """
+
+    core: ConversationCore
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one inbound message; a retried delivery gets the same answer again.
@@ -55,15 +50,15 @@ class TurnHandler:
         down the person still gets the crisis contacts, and the message waits on disk.
         """
         assessment = assess_risk(inbound.text)
-        if " ".join(inbound.text.lower().split()) not in self.choices:
+        if " ".join(inbound.text.lower().split()) not in self.core.choices:
             # The learned net reads free text only: a bag of words once took the choice
             # "I have sent them here" for fear. The rules still read everything.
-            assessment = self.second_net.add_to(assessment)
+            assessment = self.core.second_net.add_to(assessment)
         stored = False
-        session = self.work.session
+        session = self.core.work.session
         try:
-            if has_spooled(self.spool_dir):
-                ingest(self.work, self.spool_dir)
+            if has_spooled(self.core.spool_dir):
+                ingest(self.core.work, self.core.spool_dir)
             earlier = None
             if inbound.external_id:
                 earlier = conversations.message_by_external_id(session, inbound.external_id)
@@ -74,17 +69,17 @@ class TurnHandler:
             )
             last_seen = conversations.last_message_at(session, conversation.id)
             message = conversations.add_inbound(
-                session, conversation, inbound.text, inbound.external_id, at=self.now
+                session, conversation, inbound.text, inbound.external_id, at=self.core.now
             )
             # Checkpoint: the message is kept before anything else happens to it.
-            self.work.commit()
+            self.core.work.commit()
             stored = True
             return self._answer(inbound, message, assessment, last_seen)
         except SQLAlchemyError as error:
             log.error("database unavailable: %s", type(error).__name__)
-            self.work.rollback()
+            self.core.work.rollback()
             if not stored:
-                spool(self.spool_dir, _spooled(inbound, self.now))
+                spool(self.core.spool_dir, _spooled(inbound, self.core.now))
             return self._without_database(inbound, assessment)
 
     def _answer(
@@ -95,18 +90,18 @@ class TurnHandler:
         last_seen: datetime | None,
     ) -> list[Reply]:
         # Out of hours, a new conversation hears so first, with the crisis contacts.
-        closed = self._closed_notice(inbound) if _is_new(last_seen, self.now) else []
+        closed = self._closed_notice(inbound) if _is_new(last_seen, self.core.now) else []
         opening = [*inbound.acknowledgements, *closed]
         if assessment.risk != "none":
             # The safety net answers at once; the form's question stays open in Rasa.
             replies = answer_risk(
-                self.work.session,
+                self.core.work.session,
                 message,
                 assessment,
                 inbound.team,
-                self.wording,
-                self.questions,
-                self.now,
+                self.core.wording,
+                self.core.questions,
+                self.core.now,
             )
             return self._finish(message, replies[:1] + opening + replies[1:])
         if not inbound.to_rasa:
@@ -115,45 +110,45 @@ class TurnHandler:
         control = detect_control(inbound.text)
         if control in GATEWAY_CONTROLS:
             replies = answer_control(
-                self.work.session,
+                self.core.work.session,
                 control,
                 inbound,
                 message,
-                self.wording,
-                self.now,
-                self.questions,
+                self.core.wording,
+                self.core.now,
+                self.core.questions,
             )
             return self._finish(message, opening + replies)
         replies = opening + self._ask_rasa(inbound, message)
         if assessment.concern:
             # Worrying words but no clear risk: the contacts, gently, before the question.
-            replies.insert(max(len(replies) - 1, 0), Reply(self.wording.say("concern_note")))
+            replies.insert(max(len(replies) - 1, 0), Reply(self.core.wording.say("concern_note")))
         return self._finish(message, replies)
 
     def _closed_notice(self, inbound: Inbound) -> list[Reply]:
-        notice = closed_notice(inbound.team, self.now, self.wording)
+        notice = closed_notice(inbound.team, self.core.now, self.core.wording)
         return [notice] if notice else []
 
     def _without_database(self, inbound: Inbound, assessment: RiskAssessment) -> list[Reply]:
         """Crisis contacts, the hours and "we kept your message", from memory alone."""
         # The person's age is in the database too, so a young person gets the general
         # contacts here; Childline is among them once the database is back.
-        replies = crisis_replies(assessment.categories, inbound.team, self.wording)
+        replies = crisis_replies(assessment.categories, inbound.team, self.core.wording)
         replies += inbound.acknowledgements
         replies += self._closed_notice(inbound)
-        replies.append(Reply(self.wording.say_for(inbound.team, "bot_unavailable")))
+        replies.append(Reply(self.core.wording.say_for(inbound.team, "bot_unavailable")))
         return replies
 
     def _ask_rasa(self, inbound: Inbound, message: Message) -> list[Reply]:
         metadata = gateway_metadata(
             inbound.team,
             inbound.channel,
-            self.now,
+            self.core.now,
             # Files received so far: "I have sent them" is checked against it.
-            documents.count_documents(self.work.session, message.conversation_id),
+            documents.count_documents(self.core.work.session, message.conversation_id),
         )
         try:
-            bot_messages = self.rasa.send(
+            bot_messages = self.core.rasa.send(
                 message.conversation_id,
                 inbound.rasa_override or rasa_text(inbound.text),
                 metadata,
@@ -161,7 +156,7 @@ class TurnHandler:
         except RasaUnavailable:
             # Kept as pending: nothing is lost, and the person still gets the contacts.
             message.status = "pending"
-            return [Reply(self.wording.say_for(inbound.team, "bot_unavailable"))]
+            return [Reply(self.core.wording.say_for(inbound.team, "bot_unavailable"))]
         message.status = "answered"
         return [
             reply
@@ -172,22 +167,22 @@ class TurnHandler:
     def _finish(self, message: Message, replies: list[Reply]) -> list[Reply]:
         for reply in replies:
             conversations.add_outbound(
-                self.work.session,
+                self.core.work.session,
                 message,
                 reply.text,
                 reply.options,
-                at=self.now,
+                at=self.core.now,
                 question_id=reply.question_id,
             )
         # Checkpoint: the turn is over and what was said is on record.
-        self.work.commit()
+        self.core.work.commit()
         return replies
 
     def _replies_for(
         self, bot_message: BotMessage, inbound: Inbound, message: Message
     ) -> list[Reply]:
         if bot_message.custom:
-            return FlowEndings(self.work, self.wording, self.now).handle(
+            return FlowEndings(self.core.work, self.core.wording, self.core.now).handle(
                 bot_message.custom, inbound, message
             )
         if bot_message.text:
