@@ -52,11 +52,6 @@ class GatewayMetadata:
     # Files the conversation has received so far ("I have sent them" is checked against it).
     documents: int = 0
 
-    @property
-    def voice(self) -> bool:
-        """Whether the listener is on a telephone call."""
-        return self.channel == VOICE
-
     def to_dict(self) -> dict[str, Any]:
         """The JSON object sent as the REST channel's `metadata`."""
         return {
@@ -136,12 +131,14 @@ class RiskFound:
         if body is None:
             return None
         category = _text(body.get("category"))
-        source = _text(body.get("source", ""))
-        perspective = _text(body.get("perspective", ""))
-        if category not in RISK_CATEGORIES or source is None:
+        if category not in RISK_CATEGORIES:
             return None
+        # Only the category decides what is done; an odd source or perspective must not
+        # cost the person the crisis contacts, so each falls back to "not known".
+        source = _text(body.get("source")) or ""
+        perspective = _text(body.get("perspective")) or ""
         if perspective not in RISK_PERSPECTIVES:
-            return None
+            perspective = ""
         return cls(category=category, source=source, perspective=perspective)
 
 
@@ -163,7 +160,8 @@ class PersonLearnt:
         if body is None:
             return None
         age = body.get("age")
-        return cls(age=age) if age is None or _is_int(age) else None
+        # An age that cannot be read is no known age: Childline is then not assumed.
+        return cls(age=age if _is_int(age) else None)
 
 
 @dataclass(frozen=True)

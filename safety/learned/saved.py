@@ -24,16 +24,23 @@ FORMAT = 1
 HOW_TO_TRAIN = "run `make setup` (or `.venv/bin/python -m safety.learned.train`)"
 
 
+LOCK_FILE = "app.lock"
+FITTING_LIBRARIES = ("scikit-learn==", "numpy==", "scipy==")
+
+
 class RiskModelNotTrained(RuntimeError):
     """No saved learned risk net for today's inputs: missing, unreadable or stale."""
 
 
 def inputs_fingerprint(root: Path = ROOT) -> str:
-    """sha256 over the training data, the lexicons, the safety code and the app's lock file."""
+    """sha256 over the training data, the lexicons, the safety code and the pinned versions
+    of the libraries that fit the net."""
     digest = hashlib.sha256()
     for path in _inputs(root):
         name = path.relative_to(root).as_posix().encode()
         content = path.read_bytes()
+        if path.name == LOCK_FILE:
+            content = _fitting_pins(content)
         # Lengths first, so no two different sets of files can hash the same bytes.
         digest.update(f"{len(name)}:{len(content)}:".encode())
         digest.update(name)
@@ -41,11 +48,18 @@ def inputs_fingerprint(root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
+def _fitting_pins(lock: bytes) -> bytes:
+    # Only the libraries that fit the net: a new Flask pin must not leave the gateway
+    # refusing to start until the net is trained again.
+    lines = lock.decode("utf-8").splitlines()
+    return "\n".join(line for line in lines if line.lower().startswith(FITTING_LIBRARIES)).encode()
+
+
 def _inputs(root: Path) -> Iterator[Path]:
     yield from sorted(p for p in (root / "data" / "risk" / "training").rglob("*") if p.is_file())
     yield from sorted((root / "data" / "lexicons").glob("*.yml"))
     yield from sorted(p for p in (root / "safety").rglob("*.py") if "__pycache__" not in p.parts)
-    yield root / "requirements" / "app.lock"
+    yield root / "requirements" / LOCK_FILE
 
 
 def write(data: Mapping[str, Any], path: Path = MODEL_FILE) -> None:

@@ -1,4 +1,4 @@
-"""Repository functions on a real database: types survive the round trip."""
+"""Query functions on a real database: types survive the round trip."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from flows import load_flows
 from tests.conftest import postgres_schema
 from webhooks.db.engine import make_engine
 from webhooks.db.migrate import upgrade
@@ -80,3 +81,31 @@ def test_a_failed_migration_on_sqlite_leaves_nothing_half_done(tmp_path: Path) -
     engine.dispose()
     assert version == "0001"
     assert "risk_flags" not in tables  # 0002's table was rolled back with the rest
+
+
+def test_questions_asked_before_the_upgrade_are_named_by_their_id(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    upgrade(engine, "0008")
+    asked = load_flows()["south_essex"].question("full_name").ask.plain
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO conversations (id, team_id, channel, contact_key, created_at,"
+                " updated_at) VALUES ('c1', 'south-essex', 'sms', '+447911123456',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        for direction, body in [("out", asked), ("out", "Thank you."), ("in", asked)]:
+            connection.execute(
+                text(
+                    "INSERT INTO messages (conversation_id, direction, body, status, created_at)"
+                    " VALUES ('c1', :direction, :body, 'answered', CURRENT_TIMESTAMP)"
+                ),
+                {"direction": direction, "body": body},
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        named = connection.execute(text("SELECT question_id FROM messages ORDER BY id")).all()
+    engine.dispose()
+    # Only the bot's message in the flow's words: not another reply, not the person's echo.
+    assert [row[0] for row in named] == ["full_name", None, None]

@@ -148,3 +148,17 @@ def test_a_plain_message_gets_no_safety_note(post_sms: SmsPoster) -> None:
 def test_a_team_whose_line_is_nhs_111_does_not_hear_it_twice(post_sms: SmsPoster) -> None:
     [reply, *_] = bodies(post_sms(sms_params("I want to end my life", To="+441134960300")).data)
     assert reply.count("NHS 111") == 1
+
+
+def test_a_second_aside_asks_the_question_again_in_the_bots_own_words(
+    post_sms: SmsPoster, db: Session
+) -> None:
+    post_sms(sms_params("hello"))  # Rasa is down here; this opens the conversation
+    inbound = db.scalars(select(Message).where(Message.direction == "in")).one()
+    question = load_flows()["south_essex"].question("full_name").ask.plain
+    conversations.add_outbound(db, inbound, question, question_id="full_name")
+    db.commit()
+    post_sms(sms_params("I don't want to be alive"))
+    replies = bodies(post_sms(sms_params("I want to end it all")).data)
+    # Not "When you are ready, ... When you are ready, ...": each aside wraps the question once.
+    assert replies[-1] == f"When you are ready, we can carry on. {question}"

@@ -65,16 +65,28 @@ def test_it_fingerprints_exactly_what_training_reads(tmp_path: Path) -> None:
         "safety/learned/__pycache__/model.cpython-311.pyc",
         "README.md",
     ]
+    first, second = "first\nscikit-learn==1.7.2\n", "second\nscikit-learn==1.7.3\n"
     for name in inputs + others:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("first")
+        (tmp_path / name).write_text(first)
     before = saved.inputs_fingerprint(tmp_path)
     for name in inputs + others:
-        (tmp_path / name).write_text("second")
+        (tmp_path / name).write_text(second)
         changed = saved.inputs_fingerprint(tmp_path) != before
         assert changed == (name in inputs), name
-        (tmp_path / name).write_text("first")
+        (tmp_path / name).write_text(first)
     assert saved.inputs_fingerprint(tmp_path) == before
+
+
+def test_a_new_pin_of_a_library_the_net_does_not_use_keeps_it_current(tmp_path: Path) -> None:
+    lock = tmp_path / "requirements" / "app.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text("flask==3.1.3\nnumpy==2.4.6\n")
+    before = saved.inputs_fingerprint(tmp_path)
+    lock.write_text("flask==3.1.4\nnumpy==2.4.6\n")
+    assert saved.inputs_fingerprint(tmp_path) == before
+    lock.write_text("flask==3.1.4\nnumpy==2.4.7\n")
+    assert saved.inputs_fingerprint(tmp_path) != before
 
 
 def test_it_skips_training_when_the_saved_net_is_up_to_date(

@@ -1,1 +1,1 @@
-"""The conversation core: one turn of any channel, one unit of work, one commit point."""
+"""The conversation core: one turn of any channel, in one unit of work that alone commits."""

@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from flows.protocol import REFERRAL
+from flows.protocol import REFERRAL, VOICE
 from flows.state import SNAPSHOT
 from webhooks.core.alerts import TransportError
 from webhooks.core.flow_endings import FlowEndings
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from webhooks.core.conversations import ConversationCore
 
 log = logging.getLogger(__name__)
-VOICE = "voice"
 RESUME_WITHIN = timedelta(hours=24)
 
 
@@ -143,4 +142,4 @@ def _open_question(core: ConversationCore, conversation: Conversation) -> list[R
     if last is None:
         return [Reply(core.wording.say("voice_goodbye"), ends_conversation=True)]
     labels = tuple((last.options or {}).get("labels", ()))
-    return [Reply(last.body, labels, question_id=last.question_id)]
+    return [Reply(last.body, labels, question_id=last.question_id, asks_again=last.asks_again_id)]

@@ -53,6 +53,9 @@ class FlowEndings:
             return self.commit_referral(record, inbound, message)
         if isinstance(found, RiskFound):
             return self.flag_risk(found, inbound, message)
+        if found is None and custom:
+            # Never the payload itself: it may hold answers.
+            log.error("a payload from the bot could not be read (keys: %s)", ",".join(custom))
         if isinstance(found, PersonLearnt):
             # The age, not the date of birth, is all the safety net needs (Childline).
             message.conversation.person_age = found.age

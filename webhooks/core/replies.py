@@ -19,6 +19,8 @@ class Reply:
     crisis: bool = False
     # The flow question this reply asks, as the bot named it (None: not a question).
     question_id: str | None = None
+    # The stored message whose question this asks again, in its words (after an aside).
+    asks_again: int | None = None
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,10 @@ def carry_on(previous: Message | None, wording: Wording, questions: QuestionBook
     if previous is not None and (questions.asks(previous.question_id) or previous.options):
         # The person is mid-form: the same question is still waiting for its answer.
         labels = tuple((previous.options or {}).get("labels", ()))
-        text = wording.say("carry_on", question=previous.body)
-        return [Reply(text, labels, question_id=previous.question_id)]
+        # The question in the bot's words, not an earlier "When you are ready" around it.
+        asked = previous.question_as_asked()
+        text = wording.say("carry_on", question=asked.body)
+        return [Reply(text, labels, question_id=previous.question_id, asks_again=asked.id)]
     if previous is None:
         return [Reply(wording.say("carry_on_start"))]
     return []

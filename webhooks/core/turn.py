@@ -173,6 +173,7 @@ class TurnHandler:
                 reply.options,
                 at=self.core.now,
                 question_id=reply.question_id,
+                asks_again_id=reply.asks_again,
             )
         # Checkpoint: the turn is over and what was said is on record.
         self.core.work.commit()
@@ -192,7 +193,7 @@ class TurnHandler:
 
 
 def gateway_metadata(
-    team: Team, channel: str, now: datetime, documents: int = 0
+    team: Team, channel: str, now: datetime, files_received: int = 0
 ) -> GatewayMetadata:
     """What the bot is told with each message: nothing personal, only where and when."""
     return GatewayMetadata(
@@ -202,7 +203,7 @@ def gateway_metadata(
         flow_id=team.flows[0],
         # The gateway's clock (pinned by TRIAGE_NOW): dates are checked against it.
         now=now.isoformat(),
-        documents=documents,
+        documents=files_received,
     )
 
 
@@ -239,6 +240,7 @@ def _as_replies(messages: list[Message]) -> list[Reply]:
             message.body,
             tuple((message.options or {}).get("labels", ())),
             question_id=message.question_id,
+            asks_again=message.asks_again_id,
         )
         for message in messages
     ]

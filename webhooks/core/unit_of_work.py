@@ -2,8 +2,9 @@
 
 A turn has fixed checkpoints, each a commit here: the inbound message is stored before
 anything else happens to it, a referral is stored before the person hears "sent", and
-the replies are stored with the turn's end. Nothing else in the core commits, and the
-channels never touch the session at all.
+the replies are stored with the turn's end. Nothing else in the core commits (the alerts
+worker, a process of its own, commits after each alert it sends), and the channels never
+touch the session at all.
 """
 
 from __future__ import annotations

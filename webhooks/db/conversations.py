@@ -120,6 +120,7 @@ def add_outbound(
     options: Sequence[str] = (),
     at: datetime | None = None,
     question_id: str | None = None,
+    asks_again_id: int | None = None,
 ) -> Message:
     """Record what the bot answered to an inbound message (and the question it asks)."""
     message = Message(
@@ -128,6 +129,7 @@ def add_outbound(
         body=body,
         options={"labels": list(options)} if options else None,
         question_id=question_id,
+        asks_again_id=asks_again_id,
         reply_to_id=inbound.id,
         created_at=at or utcnow(),
     )

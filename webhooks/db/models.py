@@ -78,6 +78,11 @@ class Message(Base):
     # The flow question an outgoing message asks (as the bot named it), so the gateway
     # knows a question is open, and what kind, without reading its wording.
     question_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # A question asked again after an aside ("When you are ready, ... <question>") points
+    # at the message that first asked it, whose words are asked again the next time.
+    asks_again_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", name="fk_messages_asks_again"), default=None
+    )
     # Twilio's MessageSid: the same delivery retried is recognised, not answered twice.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
@@ -86,6 +91,13 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    asks_again: Mapped[Message | None] = relationship(
+        remote_side=[id], foreign_keys=[asks_again_id]
+    )
+
+    def question_as_asked(self) -> Message:
+        """The message that asked this one's question in the bot's own words."""
+        return self.asks_again or self
 
 
 class Referral(Base):
