@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, MetaData, text
 from sqlalchemy.engine import make_url
 
 from webhooks import create_app
@@ -75,20 +77,79 @@ def migrate(url: str) -> None:
     engine.dispose()
 
 
+@dataclass(frozen=True)
+class MigratedSchema:
+    """A PostgreSQL schema migrated once per test session (per xdist worker), emptied
+    before each test that uses it: the real migrated schema, without migrating each time."""
+
+    url: str
+    engine: Engine
+    emptying: str
+
+    def empty(self) -> None:
+        """Delete every row (the migrations' own record excepted) and restart the ids."""
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql(self.emptying)
+
+
+def emptying_statements(engine: Engine, schema: str) -> str:
+    """SQL that deletes every row, children before parents, and restarts every sequence."""
+    tables = MetaData()
+    tables.reflect(bind=engine, schema=schema)
+    deletes = [
+        f'DELETE FROM "{schema}"."{table.name}"'
+        for table in reversed(tables.sorted_tables)
+        if table.name != "alembic_version"
+    ]
+    with engine.connect() as connection:
+        sequences = connection.execute(
+            text(
+                "SELECT sequence_name FROM information_schema.sequences"
+                " WHERE sequence_schema = :schema ORDER BY sequence_name"
+            ),
+            {"schema": schema},
+        ).scalars()
+        restarts = [f'ALTER SEQUENCE "{schema}"."{name}" RESTART' for name in sequences]
+    return "; ".join([*deletes, *restarts])
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every migration applied, made once per session: tests get copies."""
+    template = tmp_path_factory.mktemp("migrated") / "triage.db"
+    migrate(f"sqlite:///{template}")
+    # The last connection closed has checkpointed the write-ahead log into the file.
+    assert not template.with_name("triage.db-wal").exists()
+    return template
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[MigratedSchema]:
+    """A PostgreSQL schema of this session's own, migrated once, dropped at the end."""
+    with postgres_schema() as url:
+        migrate(url)
+        engine = make_engine(url)
+        schema = str(make_url(url).query["options"]).removeprefix("-csearch_path=")
+        try:
+            yield MigratedSchema(url, engine, emptying_statements(engine, schema))
+        finally:
+            engine.dispose()
+
+
 DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=DATABASE_KINDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database: a SQLite file, then a PostgreSQL schema."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a copy of the migrated SQLite file, then the session's
+    migrated PostgreSQL schema, emptied (the migrations are run once, not per test)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'triage.db'}"
-        migrate(url)
-        yield url
-        return
-    with postgres_schema() as url:
-        migrate(url)
-        yield url
+        database = tmp_path / "triage.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), database)
+        return f"sqlite:///{database}"
+    schema: MigratedSchema = request.getfixturevalue("migrated_postgres")
+    schema.empty()
+    return schema.url
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 `triage up` runs as a subprocess on free ports with its own SQLite file; the tests talk
 to it over HTTP as Twilio, a browser or an API client would. Rasa takes a while to load.
+Every test here is marked `integration`: `pytest -m "not integration"` (`make test-fast`)
+leaves them out.
 """
 
 from __future__ import annotations
@@ -19,14 +21,26 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy.orm import Session
 
 from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN, free_port
 from tests.fakes.twilio_api import FakeTwilio, fake_twilio
 from webhooks.config import PROJECT_ROOT
+from webhooks.db import accounts
+from webhooks.db.engine import make_engine
 from webhooks.dev.stack import MODEL_PATH, RASA_VENV
 
 TRIAGE = str(Path(sys.executable).parent / "triage")
 READY_TIMEOUT_SECONDS = 400
+HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder `integration` (before `-m` selects by marker)."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.integration)
 
 
 @dataclass
@@ -39,6 +53,8 @@ class RunningStack:
     # Twilio's REST API as the stack sees it: the text messages it sent.
     twilio: FakeTwilio
     output: list[str] = field(default_factory=list)
+    # One API token per team, made once (see api_token).
+    tokens: dict[str, str] = field(default_factory=dict)
 
     def triage(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         """Run a `triage` command against this stack's database and gateway."""
@@ -53,10 +69,17 @@ class RunningStack:
         )
 
     def api_token(self, team_id: str) -> str:
-        """A bearer token made with `triage token create`."""
-        result = self.triage("token", "create", "--team", team_id)
-        assert result.returncode == 0, result.stderr
-        return result.stdout.strip()
+        """A bearer token for the team's API, made once per team in this process, straight
+        into the stack's database (`triage token create` itself is tested in test_stack)."""
+        if team_id not in self.tokens:
+            engine = make_engine(self.env["DATABASE_URL"])
+            try:
+                with Session(engine) as session:
+                    self.tokens[team_id] = accounts.create_api_token(session, team_id)
+                    session.commit()
+            finally:
+                engine.dispose()
+        return self.tokens[team_id]
 
     def referrals(self, team_id: str) -> list[dict[str, object]]:
         """The team's referrals from the JSON API."""

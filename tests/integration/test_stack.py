@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,17 @@ def _ip(hex_address: str) -> str:
 def test_every_process_listens_on_loopback_only(stack: RunningStack, port_variable: str) -> None:
     addresses = listening_addresses(int(stack.env[port_variable]))
     assert addresses == {"127.0.0.1"}
+
+
+def test_triage_token_create_prints_a_token_alone_on_its_last_line_that_opens_the_api(
+    stack: RunningStack,
+) -> None:
+    # Scripts read the token as the last line of the output: TOKEN=$(triage token create ...).
+    result = stack.triage("token", "create", "--team", "south-essex")
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.splitlines()[-1]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32,}", token), result.stdout
+    response = requests.get(
+        f"{stack.url}/api/referrals", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert response.status_code == 200
