@@ -4,6 +4,9 @@ for a call back, and keep what was answered when a call drops.
 The conversation key is the CallSid (two calls, or two withheld numbers, never share a
 conversation). A caller who rings again within 24 hours from the same number carries on
 where the last call stopped.
+
+With the database down, each of these raises `DatabaseDown` (see `degraded_call`), and
+the call is answered without it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING
 from flows.protocol import REFERRAL, VOICE
 from flows.state import SNAPSHOT
 from webhooks.core.alerts import TransportError
+from webhooks.core.degraded_call import database_guarded
 from webhooks.core.flow_endings import FlowEndings
 from webhooks.core.rasa_client import RasaUnavailable
 from webhooks.core.replies import Inbound, Reply
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 RESUME_WITHIN = timedelta(hours=24)
 
 
+@database_guarded
 def start_call(
     core: ConversationCore, team: Team, call_sid: str, caller: str | None
 ) -> list[Reply]:
@@ -60,12 +65,14 @@ def start_call(
     )
 
 
+@database_guarded
 def open_question(core: ConversationCore, team: Team, call_sid: str) -> list[Reply] | None:
     """The question the caller was last asked, again; None when the call is not known."""
     conversation = conversations.find_conversation(core.work.session, team.id, VOICE, call_sid)
     return None if conversation is None else _open_question(core, conversation)
 
 
+@database_guarded
 def open_question_needs_words(core: ConversationCore, team: Team, call_sid: str) -> bool:
     """Whether the open question is one only words can answer (a name, an address)."""
     conversation = conversations.find_conversation(core.work.session, team.id, VOICE, call_sid)
@@ -75,6 +82,7 @@ def open_question_needs_words(core: ConversationCore, team: Team, call_sid: str)
     return last is not None and core.questions.needs_words(last.question_id)
 
 
+@database_guarded
 def continue_by_text(core: ConversationCore, team: Team, call_sid: str) -> bool:
     """Text the caller the open question; their replies then continue this conversation."""
     conversation = conversations.find_conversation(core.work.session, team.id, VOICE, call_sid)
@@ -94,6 +102,7 @@ def continue_by_text(core: ConversationCore, team: Team, call_sid: str) -> bool:
     return True
 
 
+@database_guarded
 def request_call_back(core: ConversationCore, team: Team, call_sid: str) -> bool | None:
     """Mark the call for a call back; whether its number is known (None: no such call)."""
     conversation = conversations.find_conversation(core.work.session, team.id, VOICE, call_sid)
@@ -104,6 +113,7 @@ def request_call_back(core: ConversationCore, team: Team, call_sid: str) -> bool
     return conversation.phone is not None
 
 
+@database_guarded
 def call_ended(core: ConversationCore, team: Team, call_sid: str) -> None:
     """A call that ended before its referral was sent is marked, and what it answered kept."""
     session = core.work.session

@@ -12,6 +12,9 @@ VOICE = "Polly.Amy"  # a British English voice
 LANGUAGE = "en-GB"
 # Seconds of silence before Twilio posts an empty answer.
 GATHER_TIMEOUT = 6
+# Seconds a line we put the caller through to may ring before the call comes back to us
+# (below the 30 s after which many voicemails pick up).
+DIAL_TIMEOUT = 25
 
 
 def twiml(response: VoiceResponse) -> Response:
@@ -84,10 +87,11 @@ def offer_other_ways(wording: Wording, action: str, why: str = "voice_offer") ->
     return response
 
 
-def goodbye(text: str) -> VoiceResponse:
-    """Say something, then hang up."""
+def goodbye(text: str, *more: str) -> VoiceResponse:
+    """Say something (or several things), then hang up."""
     response = VoiceResponse()
-    say(response, text)
+    for each in (text, *more):
+        say(response, each)
     response.hangup()
     return response
 
@@ -103,9 +107,25 @@ def offer_connection(
     return response
 
 
-def put_through(text: str, number: str) -> VoiceResponse:
-    """Say who the caller is being put through to, then dial."""
+def offer_put_through(before: list[str], offer: str, action: str) -> VoiceResponse:
+    """Say each text, then offer to put the caller through (1 or yes); silence posts too."""
+    response = VoiceResponse()
+    for text in before:
+        say(response, text)
+    response.append(_listen(offer, action, "yes", num_digits=1))
+    return response
+
+
+def put_through(text: str, number: str, action: str | None = None) -> VoiceResponse:
+    """Say who the caller is being put through to, then dial.
+
+    With an `action`, a line that is busy, does not answer within DIAL_TIMEOUT, or ends
+    posts to it, so the call comes back to us instead of hanging up.
+    """
     response = VoiceResponse()
     say(response, text)
-    response.dial(number)
+    if action is None:
+        response.dial(number)
+    else:
+        response.dial(number, action=action, method="POST", timeout=DIAL_TIMEOUT)
     return response
