@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
 from flows.protocol import QUESTION, GatewayMetadata, QuestionAsked, read_payload
+from webhooks.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class RasaClient:
     def send(self, sender: str, text: str, metadata: GatewayMetadata) -> list[BotMessage]:
         """Send one user message; return the bot's replies in order."""
         body = {"sender": sender, "message": text, "metadata": metadata.to_dict()}
+        started = time.perf_counter()
         try:
             response = self._http.post(
                 f"{self.base_url}/webhooks/rest/webhook",
@@ -51,16 +54,30 @@ class RasaClient:
             response.raise_for_status()
             replies = response.json()
         except (requests.RequestException, ValueError) as error:
+            metrics.observe_rasa_latency(time.perf_counter() - started)
+            metrics.count_rasa_error(_reason(error))
             # The error names the failure, never the message text.
             log.warning("Rasa unavailable: %s", type(error).__name__)
             raise RasaUnavailable(type(error).__name__) from error
+        metrics.observe_rasa_latency(time.perf_counter() - started)
         if not isinstance(replies, list):
+            metrics.count_rasa_error("bad_response")
             raise RasaUnavailable("unexpected response shape")
         return [_bot_message(item) for item in replies if isinstance(item, dict)]
 
     def is_ready(self) -> bool:
         """True when the REST channel answers (the model is loaded before it listens)."""
         return _answers_ok(self._http, f"{self.base_url}/webhooks/rest/")
+
+
+def _reason(error: Exception) -> str:
+    """The metric's name for why a call failed (see metrics.RASA_ERRORS)."""
+    if isinstance(error, requests.Timeout):
+        return "timeout"
+    if isinstance(error, requests.ConnectionError):
+        return "unavailable"
+    # An error status, or a body that is not JSON.
+    return "bad_response"
 
 
 def _bot_message(item: dict[str, Any]) -> BotMessage:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from webhooks.db.engine import init_app as init_db
 from webhooks.db.engine import make_engine
 from webhooks.documents.checks import MAX_BYTES
 from webhooks.documents.cipher import DocumentCipher
+from webhooks.observability import access, logs
 from webhooks.teams import load_teams
 from webhooks.twilio.media import TWILIO_API, MediaFetcher
 from webhooks.web.api import referrals as api_referrals
@@ -34,7 +34,9 @@ csrf = CSRFProtect()
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the gateway; settings come from the environment unless given."""
     settings = settings or settings_from_env(os.environ)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # JSON lines unless LOG_FORMAT=text; a no-op under gunicorn (its config set the format)
+    # and under pytest (its capture keeps log lines readable).
+    logs.configure(os.environ.get("LOG_FORMAT", "json").strip() or "json")
     # Named for the package, whose templates/ and static/ the pages use.
     app = Flask("webhooks")
     app.config.update(
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Load the safety net's second net now (setup trained it), not on someone's first message;
     # a missing or stale model stops start-up with the command that trains it.
     default_model()
+    # First of the request hooks: every log line of a request, a refused one too, has its id.
+    access.init_app(app)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
     for blueprint in (status_bp, sms.bp, voice.bp, webchat.bp, auth.bp, views.bp, api_referrals.bp):
