@@ -1,54 +1,270 @@
-"""`triage bench`: how long a person waits for an answer, measured through the gateway."""
+"""`triage bench`: many people texting whole referrals at once, timed, and nothing lost.
+
+Drives `--concurrency` SMS conversations at a time through the running gateway, for
+`--conversations` referrals or `--minutes` of new ones. After the run it checks the
+database for every message sent and every referral a person was told was sent, and
+replays some conversations straight to Rasa to show what the gateway adds. With
+`--kill-rasa-after`, it kills the Rasa server once, midway, to soak through its restart.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-import statistics
-import time
+import sys
+import threading
+from datetime import datetime, timezone
+from urllib.parse import urlparse
 
 import click
+import requests
+from sqlalchemy.exc import SQLAlchemyError
 
 from flows import load_flows
-from webhooks.cli.common import default_gateway_url, team_directory
-from webhooks.dev.scripted import Respondent, demo_answers, ended
+from webhooks.cli.common import database_url_from_env, default_gateway_url, team_directory
+from webhooks.dev import procs
+from webhooks.dev.load import Load, LoadPlan, LoadResult, figures
+from webhooks.dev.rasa_direct import ReplayError, replay_all, replays
 from webhooks.dev.secrets import secret_or_dev
-from webhooks.dev.simulator import SmsSimulator
+from webhooks.dev.soak import RasaKiller, check_ledger
+from webhooks.dev.texting import Patience, SignatureRefused, Target, sender_number
+
+Figures = dict[str, float | int | None]
+
+
+def _port(url: str, default: int) -> int:
+    return urlparse(url).port or default
+
+
+def _targets(team_ids: tuple[str, ...]) -> tuple[Target, ...]:
+    teams = team_directory()
+    flows = load_flows()
+    targets = []
+    for team_id in team_ids:
+        team = teams.by_id(team_id)
+        if team is None:
+            known = ", ".join(sorted(teams.teams))
+            raise click.BadParameter(
+                f"no team {team_id!r}; teams are: {known}", param_hint="--team"
+            )
+        targets.append(Target(team, flows[team.flows[0]]))
+    return tuple(targets)
+
+
+def _stack_ports(url: str, rasa_url: str) -> list[int]:
+    actions_url = os.environ.get("ACTION_SERVER_URL", "").strip()
+    actions = (
+        _port(actions_url, 5055) if actions_url else int(os.environ.get("ACTIONS_PORT", "5055"))
+    )
+    return [_port(url, 80), _port(rasa_url, 5005), actions]
+
+
+def _memory_mb(ports: list[int]) -> Figures:
+    # Only a stack on this machine can be weighed; a remote one is left out, not zero.
+    pids = procs.stack_pids(ports)
+    return {"memory_mb": round(procs.resident_mb(pids), 1)} if pids else {}
+
+
+def _check_gateway(url: str) -> None:
+    try:
+        requests.get(f"{url.rstrip('/')}/healthz", timeout=5).raise_for_status()
+    except requests.RequestException as error:
+        raise click.ClickException(
+            f"the gateway at {url} does not answer ({type(error).__name__}): "
+            "is the stack running (`triage up`)?"
+        ) from error
+
+
+def _run_with_progress(load: Load) -> LoadResult:
+    # On a terminal, one line rewritten every two seconds on stderr; nothing in a log.
+    if not sys.stderr.isatty():
+        return load.run()
+    done = threading.Event()
+
+    def show() -> None:
+        while not done.wait(2):
+            click.echo(f"\r{load.progress()}   ", nl=False, err=True)
+
+    ticker = threading.Thread(target=show, daemon=True)
+    ticker.start()
+    try:
+        return load.run()
+    finally:
+        done.set()
+        ticker.join()
+        click.echo(f"\r{load.progress()}   ", err=True)
+
+
+def _rasa_direct(plan: LoadPlan, rasa_url: str, result: LoadResult) -> Figures:
+    limit = max(2, result.concurrency)
+    # Numbers after those the run used: fresh conversations, with nobody else texting.
+    fresh = [sender_number(plan.first_number + len(result.walks) + i) for i in range(limit)]
+    conversations = replays(result.walks, limit, fresh)
+    if not conversations:
+        click.echo("rasa direct: no conversation went without a hitch to replay", err=True)
+        return {}
+    raw_now = os.environ.get("TRIAGE_NOW", "").strip()
+    now = datetime.fromisoformat(raw_now) if raw_now else datetime.now(timezone.utc)
+    try:
+        paired = replay_all(
+            plan.url, plan.auth_token, rasa_url, conversations, result.concurrency, now
+        )
+    except ReplayError as error:
+        click.echo(f"rasa direct: left out, a replayed turn failed ({error})", err=True)
+        return {}
+    return dict(paired.figures())
+
+
+def _summary(report: Figures) -> list[str]:
+    lines = [
+        f"conversations: {report['conversations']} ({report['completed']} completed, "
+        f"{report['kept']} kept for later, {report['incomplete']} incomplete), "
+        f"{report['concurrency']} at a time, {report['elapsed_s']} s",
+        f"turns: {report['turns']}, {report['throughput_per_s']} turns/s, "
+        f"{report['cannot_answer']} answered 'cannot answer', {report['errors']} errors",
+        f"latency ms: p50 {report['p50_ms']:.0f}, p95 {report['p95_ms']:.0f}, "
+        f"p99 {report['p99_ms']:.0f}, max {report['max_ms']:.0f}",
+    ]
+    if "lost" in report:
+        lines.append(
+            f"stored: {report['messages_stored']} of {report['messages_in']} messages, "
+            f"{report['referrals_committed']} of {report['referrals_expected']} referrals; "
+            f"lost {report['lost']}"
+        )
+    if "memory_start_mb" in report:
+        lines.append(
+            f"memory (summed RSS): {report['memory_start_mb']} MB at start, "
+            f"{report['memory_end_mb']} MB at end"
+        )
+    if "rasa_direct_p50_ms" in report:
+        lines.append(
+            f"straight to Rasa: p50 {report['rasa_direct_p50_ms']:.0f} ms, "
+            f"p95 {report['rasa_direct_p95_ms']:.0f} ms; the gateway adds "
+            f"{report['overhead_p50_ms']:.0f} ms a turn at the median "
+            f"({report['rasa_direct_turns']} turns timed both ways)"
+        )
+    if report.get("rasa_killed_pid") is not None:
+        back = report["rasa_back_after_s"]
+        lines.append(
+            f"Rasa (pid {report['rasa_killed_pid']}) killed; "
+            + (f"answering again after {back} s" if back is not None else "not back by the end")
+        )
+    return lines
+
+
+def _measure(
+    plan: LoadPlan, rasa_url: str, kill_rasa_after: float | None
+) -> tuple[LoadResult, Figures]:
+    """Run the load (killing Rasa once if asked), weighing the stack before and after."""
+    ports = _stack_ports(plan.url, rasa_url)
+    memory_start = _memory_mb(ports)
+    killer = None
+    if kill_rasa_after is not None:
+        killer = RasaKiller(rasa_url, _port(rasa_url, 5005), kill_rasa_after)
+        killer.start()
+    try:
+        result = _run_with_progress(Load(plan))
+    except SignatureRefused as refused:
+        raise click.ClickException(
+            f"{refused}: set TWILIO_AUTH_TOKEN to the token the gateway uses"
+        ) from refused
+    finally:
+        if killer is not None:
+            killer.stop()
+    memory_end = _memory_mb(ports)
+    report: Figures = dict(figures(result))
+    if memory_start and memory_end:
+        report["memory_start_mb"] = memory_start["memory_mb"]
+        report["memory_end_mb"] = memory_end["memory_mb"]
+    if killer is not None:
+        report.update(killer.figures())
+        if killer.problem:
+            click.echo(f"kill Rasa: {killer.problem}", err=True)
+    return result, report
 
 
 @click.command()
 @click.option("--url", default=default_gateway_url, show_default="http://127.0.0.1:$PORT")
-@click.option("--conversations", default=10, show_default=True, type=click.IntRange(1, 10000))
-@click.option("--team", "team_id", default="south-essex", show_default=True)
-def bench(url: str, conversations: int, team_id: str) -> None:
-    """Run whole SMS referrals against the running stack and print turn latencies."""
-    team = team_directory().by_id(team_id)
-    if team is None:
-        raise click.BadParameter(f"no team {team_id!r}", param_hint="--team")
+@click.option(
+    "--conversations",
+    type=click.IntRange(1, 100000),
+    help="Whole referrals to run in all [default: 10, or no limit with --minutes].",
+)
+@click.option(
+    "--minutes", type=click.FloatRange(min=0, min_open=True), help="Start new ones for this long."
+)
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--team",
+    "team_ids",
+    multiple=True,
+    default=("south-essex",),
+    show_default=True,
+    help="Team to text (repeat for several; conversations take turns).",
+)
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+@click.option(
+    "--kill-rasa-after",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Kill the Rasa server (SIGKILL) once, this long into the run.",
+)
+@click.option(
+    "--give-up-after",
+    default=300.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="How long a person waits for a question before giving up.",
+)
+@click.option(
+    "--rasa-direct/--no-rasa-direct",
+    default=True,
+    show_default=True,
+    help="Replay some conversations straight to Rasa for comparison.",
+)
+@click.option(
+    "--check/--no-check",
+    default=True,
+    show_default=True,
+    help="Check DATABASE_URL for every message and referral.",
+)
+def bench(
+    url: str,
+    conversations: int | None,
+    minutes: float | None,
+    concurrency: int,
+    team_ids: tuple[str, ...],
+    as_json: bool,
+    kill_rasa_after: float | None,
+    give_up_after: float,
+    rasa_direct: bool,
+    check: bool,
+) -> None:
+    """Run whole SMS referrals, many at once, against the running stack."""
+    if conversations is None and minutes is None:
+        conversations = 10
     auth_token, _local = secret_or_dev(os.environ, "TWILIO_AUTH_TOKEN")
-    flow = load_flows()[team.flows[0]]
-    timings: list[float] = []
-    started = time.perf_counter()
-    for number in range(conversations):
-        # A distinct sender per conversation (Ofcom's drama range is never a real person).
-        sender = f"+447700900{number % 1000:03d}"
-        simulator = SmsSimulator(url, auth_token, sender, team.numbers[0])
-        # One complete self-referral from the demo answers, whatever order the flow asks in.
-        person = Respondent(flow, demo_answers("self"))
-        text = "hello"
-        while True:
-            turn_started = time.perf_counter()
-            replies = simulator.send(text)
-            timings.append((time.perf_counter() - turn_started) * 1000)
-            if ended(replies):
-                break
-            _question, text = person.reply_to(replies)
-    elapsed = time.perf_counter() - started
-    ordered = sorted(timings)
-    click.echo(f"turns: {len(timings)} in {conversations} conversations, {elapsed:.1f} s")
-    click.echo(f"turns/s: {len(timings) / elapsed:.1f}")
-    click.echo(
-        "latency ms: "
-        f"p50 {statistics.median(ordered):.0f}, "
-        f"p95 {ordered[max(0, int(len(ordered) * 0.95) - 1)]:.0f}, "
-        f"max {ordered[-1]:.0f}"
+    rasa_url = os.environ.get("RASA_URL", "").strip().rstrip("/") or "http://127.0.0.1:5005"
+    plan = LoadPlan(
+        url=url,
+        auth_token=auth_token,
+        targets=_targets(team_ids),
+        concurrency=concurrency,
+        conversations=conversations,
+        seconds=minutes * 60 if minutes is not None else None,
+        patience=Patience(give_up_seconds=give_up_after),
     )
+    _check_gateway(url)
+    result, report = _measure(plan, rasa_url, kill_rasa_after)
+    if check:
+        try:
+            report.update(check_ledger(database_url_from_env(), result.walks).figures())
+        except SQLAlchemyError as error:
+            click.echo(f"could not check the database: {type(error).__name__}", err=True)
+    if rasa_direct:
+        report.update(_rasa_direct(plan, rasa_url, result))
+    for line in _summary(report):
+        click.echo(line)
+    if as_json:
+        click.echo(json.dumps(report, sort_keys=True))

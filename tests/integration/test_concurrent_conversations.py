@@ -1,0 +1,199 @@
+"""Eight people texting whole referrals at once, through the real gateway and Rasa.
+
+The gateway runs as `triage up` runs it (gunicorn, two workers), on SQLite (the
+session's stack) and on PostgreSQL (a stack of this module's own, on a database made for
+it and dropped after). Each person answers whatever they are asked, from the demo
+answers, as `triage bench` does: every one must be told their referral was sent, find it
+in the queue, and never be told the bot "cannot answer properly right now".
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from flows import load_flows
+from tests.conftest import OPEN_HOURS, POSTGRES_URL, TWILIO_AUTH_TOKEN, free_port
+from tests.fakes.twilio_api import FakeTwilio
+from tests.integration.conftest import READY_TIMEOUT_SECONDS, TRIAGE, RunningStack
+from webhooks.cli.common import team_directory
+from webhooks.config import PROJECT_ROOT
+from webhooks.dev.load import Load, LoadPlan, LoadResult
+from webhooks.dev.soak import check_ledger
+from webhooks.dev.texting import CANNOT_ANSWER, ERROR, Patience, Target
+
+PEOPLE = 8
+# Numbers of this module's own in the drama range, apart from other tests' senders.
+FIRST_NUMBER = 800
+TEAMS = ("south-essex", "together-london", "coventry-warwickshire")
+
+
+@dataclass(frozen=True)
+class Crowd:
+    """A stack and what happened when eight people texted it at once."""
+
+    stack: RunningStack
+    result: LoadResult
+
+
+def targets() -> tuple[Target, ...]:
+    teams = team_directory()
+    flows = load_flows()
+    found = [teams.by_id(team_id) for team_id in TEAMS]
+    return tuple(Target(team, flows[team.flows[0]]) for team in found if team is not None)
+
+
+def eight_at_once(url: str) -> LoadResult:
+    plan = LoadPlan(
+        url=url,
+        auth_token=TWILIO_AUTH_TOKEN,
+        targets=targets(),
+        concurrency=PEOPLE,
+        conversations=PEOPLE,
+        # Nothing should go wrong: a few stuck turns are enough to see it, not wait it out.
+        patience=Patience(max_turns=150, give_up_seconds=2, pause_seconds=0.5),
+        first_number=FIRST_NUMBER,
+    )
+    return Load(plan).run()
+
+
+def _read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in iter(stream.readline, ""):
+        lines.put(line)
+
+
+def _start(env: dict[str, str]) -> tuple[subprocess.Popen[str], queue.Queue[str], list[str]]:
+    process = subprocess.Popen(
+        [TRIAGE, "up", "--timeout", str(READY_TIMEOUT_SECONDS)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
+    output: list[str] = []
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS + 30
+    while not any(line.startswith("Ready.") for line in output):
+        try:
+            output.append(lines.get(timeout=1))
+        except queue.Empty:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("triage up did not become ready:\n" + "".join(output))
+    return process, lines, output
+
+
+def _stop(process: subprocess.Popen[str], lines: queue.Queue[str], output: list[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+    time.sleep(0.5)
+    while not lines.empty():
+        output.append(lines.get())
+    if process.stdout is not None:
+        process.stdout.close()
+    assert process.returncode == 0, "".join(output[-20:])
+
+
+@pytest.fixture(scope="module")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database of this module's own, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set (see the warning in the header)")
+    server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    name = f"concurrent_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres_stack(
+    tmp_path_factory: pytest.TempPathFactory, twilio_rest: FakeTwilio, postgres_database: str
+) -> Iterator[RunningStack]:
+    """`triage up` on PostgreSQL, on free ports, stopped with Ctrl-C at the end."""
+    work: Path = tmp_path_factory.mktemp("postgres-stack")
+    port = free_port()
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        RASA_PORT=str(free_port()),
+        ACTIONS_PORT=str(free_port()),
+        DATABASE_URL=postgres_database,
+        TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN,
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_API_BASE_URL=twilio_rest.url,
+        SECRET_KEY="integration-secret-key",
+        TRIAGE_NOW=OPEN_HOURS.isoformat(),
+        TRIAGE_SPOOL_DIR=str(work / "spool"),
+    )
+    env.pop("PUBLIC_BASE_URL", None)
+    process, lines, output = _start(env)
+    yield RunningStack(
+        url=f"http://127.0.0.1:{port}", env=env, process=process, twilio=twilio_rest, output=output
+    )
+    _stop(process, lines, output)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def crowd(request: pytest.FixtureRequest) -> Crowd:
+    """Eight whole referrals at once on the database named by the parameter."""
+    stack: RunningStack = request.getfixturevalue(
+        "stack" if request.param == "sqlite" else "postgres_stack"
+    )
+    return Crowd(stack, eight_at_once(stack.url))
+
+
+def test_every_person_is_told_their_referral_was_sent(crowd: Crowd) -> None:
+    unfinished = {
+        walk.sender: [turn.outcome for turn in walk.turns[-3:]]
+        for walk in crowd.result.walks
+        if walk.reference is None
+    }
+    assert len(crowd.result.walks) == PEOPLE
+    assert unfinished == {}
+
+
+def test_no_one_is_told_the_bot_cannot_answer(crowd: Crowd) -> None:
+    turns = [turn for walk in crowd.result.walks for turn in walk.turns]
+    assert [turn.text for turn in turns if turn.outcome == CANNOT_ANSWER] == []
+    assert [turn.text for turn in turns if turn.outcome == ERROR] == []
+
+
+def test_every_referral_is_in_its_teams_queue(crowd: Crowd) -> None:
+    told = {(walk.target.team.id, walk.reference) for walk in crowd.result.walks}
+    queued = {
+        (team_id, str(referral["reference"]))
+        for team_id in TEAMS
+        for referral in crowd.stack.referrals(team_id)
+    }
+    assert len(told) == PEOPLE
+    assert told - queued == set()
+
+
+def test_every_message_sent_is_stored(crowd: Crowd) -> None:
+    ledger = check_ledger(crowd.stack.env["DATABASE_URL"], crowd.result.walks)
+    assert ledger.messages_in == sum(len(walk.turns) for walk in crowd.result.walks)
+    assert (ledger.messages_stored, ledger.lost) == (ledger.messages_in, 0)
