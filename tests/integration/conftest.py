@@ -2,8 +2,9 @@
 
 `triage up` runs as a subprocess on free ports with its own SQLite file; the tests talk
 to it over HTTP as Twilio, a browser or an API client would. Rasa takes a while to load.
-Every test here is marked `integration`: `pytest -m "not integration"` (`make test-fast`)
-leaves them out.
+At the end it is stopped as systemd or Docker stop it (SIGTERM), and must leave no
+process running and no port bound. Every test here is marked `integration`: `pytest -m
+"not integration"` (`make test-fast`) leaves them out.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tests.fakes.twilio_api import FakeTwilio, fake_twilio
 from webhooks.config import PROJECT_ROOT
 from webhooks.db import accounts
 from webhooks.db.engine import make_engine
-from webhooks.dev.stack import MODEL_PATH, RASA_VENV
+from webhooks.dev.processes import MODEL_PATH, RASA_VENV
 
 TRIAGE = str(Path(sys.executable).parent / "triage")
 READY_TIMEOUT_SECONDS = 400
@@ -55,6 +56,28 @@ class RunningStack:
     output: list[str] = field(default_factory=list)
     # One API token per team, made once (see api_token).
     tokens: dict[str, str] = field(default_factory=dict)
+    # Lines printed and not yet in `output` (see read_output).
+    lines: queue.Queue[str] = field(default_factory=queue.Queue)
+
+    def read_output(self) -> list[str]:
+        """Everything printed so far (the supervisor reports restarts as they happen)."""
+        while not self.lines.empty():
+            self.output.append(self.lines.get())
+        return self.output
+
+    def children(self) -> dict[int, str]:
+        """The processes `triage up` started (each leads its own process group), with
+        their command lines."""
+        return children_of(self.process.pid)
+
+    def rasa_pid(self) -> int:
+        """The Rasa server of this stack (found by its port on its command line)."""
+        [pid] = [
+            pid
+            for pid, command in self.children().items()
+            if " run -m " in command and f" -p {self.env['RASA_PORT']} " in command
+        ]
+        return pid
 
     def triage(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         """Run a `triage` command against this stack's database and gateway."""
@@ -98,6 +121,39 @@ def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
         lines.put(line)
 
 
+def children_of(parent: int) -> dict[int, str]:
+    """The processes whose parent is `parent`, with their command lines (Linux /proc)."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # ended while we looked
+            continue
+        # "pid (name) state ppid ...": the name may hold spaces and brackets.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            found[int(entry.name)] = command.replace(b"\0", b" ").decode(errors="replace")
+    return found
+
+
+def groups_left(groups: list[int], seconds: float = 5) -> list[int]:
+    """The process groups with a process still in them, after a moment for signals to land."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = []
+        for group in groups:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                continue
+            left.append(group)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def twilio_rest() -> Iterator[FakeTwilio]:
     """Twilio's REST API for the whole session (a call carried on by text, alerts)."""
@@ -109,7 +165,7 @@ def twilio_rest() -> Iterator[FakeTwilio]:
 def stack(
     tmp_path_factory: pytest.TempPathFactory, twilio_rest: FakeTwilio
 ) -> Iterator[RunningStack]:
-    """Start `triage up`, wait for "Ready.", and stop it with Ctrl-C at the end."""
+    """Start `triage up`, wait for "Ready.", and stop it with SIGTERM at the end."""
     if not (RASA_VENV / "bin" / "rasa").exists() or not MODEL_PATH.exists():
         pytest.fail("the Rasa environment or model is missing: run `make setup` (make test does)")
     work = tmp_path_factory.mktemp("stack")
@@ -137,33 +193,35 @@ def stack(
         stdin=subprocess.DEVNULL,
         text=True,
     )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
     running = RunningStack(
         url=f"http://127.0.0.1:{port}", env=env, process=process, twilio=twilio_rest
     )
+    reader = threading.Thread(target=_read_lines, args=(process.stdout, running.lines), daemon=True)
+    reader.start()
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS + 30
     while not any(line.startswith("Ready.") for line in running.output):
         try:
-            running.output.append(lines.get(timeout=1))
+            running.output.append(running.lines.get(timeout=1))
         except queue.Empty:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 pytest.fail("triage up did not become ready:\n" + "".join(running.output))
     time.sleep(1)
-    while not lines.empty():
-        running.output.append(lines.get())
+    running.read_output()
     yield running
-    # Ctrl-C, as a person stops `make run`: everything must stop cleanly.
-    process.send_signal(signal.SIGINT)
+    # SIGTERM, as systemd, Docker or a CI runner stops a process: every process of the
+    # stack (and whatever each started) must stop, and every port be let go.
+    groups = list(running.children())
+    process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
-    time.sleep(0.5)
-    while not lines.empty():
-        running.output.append(lines.get())
+    reader.join(timeout=10)
     if process.stdout is not None:
         process.stdout.close()
-    assert process.returncode == 0, "".join(running.output[-20:])
-    assert running.output[-1].strip() == "Stopped."
+    output = running.read_output()
+    assert process.returncode == 0, "".join(output[-20:])
+    assert output[-1].strip() == "Stopped."
+    assert len(groups) == 4, groups
+    assert groups_left(groups) == []
     for name in ("PORT", "RASA_PORT", "ACTIONS_PORT"):
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{env[name]}/", timeout=2)

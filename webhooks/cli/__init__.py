@@ -9,6 +9,7 @@ from webhooks.cli.alerts import alerts
 from webhooks.cli.bench import bench
 from webhooks.cli.database import db
 from webhooks.cli.risk import risk
+from webhooks.cli.serve import serve
 from webhooks.cli.simulate import simulate
 from webhooks.cli.up import up
 
@@ -18,5 +19,5 @@ def main() -> None:
     """Liaison and Diversion triage bot: run it, talk to it, manage access."""
 
 
-for command in (up, simulate, bench, risk, alerts, db, token, user):
+for command in (up, serve, simulate, bench, risk, alerts, db, token, user):
     main.add_command(command)

@@ -1,4 +1,5 @@
-"""`triage up` (what `make run` runs): start everything, say where it is, stop it cleanly."""
+"""`triage up` (what `make run` runs): start everything, say where it is, keep it
+serving, stop it cleanly."""
 
 from __future__ import annotations
 
@@ -6,17 +7,19 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import click
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from webhooks.cli.common import database_url_from_env, engine_from_env, team_directory
-from webhooks.config import DEFAULT_VAR_DIR
+from webhooks.cli.common import engine_from_env, team_directory
 from webhooks.db import accounts
 from webhooks.db.migrate import upgrade
+from webhooks.dev.processes import StackConfig, stack_config_from_env, triage_processes
 from webhooks.dev.secrets import dev_secret, secret_or_dev
-from webhooks.dev.stack import Stack, StackConfig, StackError, triage_processes
+from webhooks.dev.stack import Stack, StackError
+from webhooks.dev.supervisor import run_stack
 
 DEMO_EMAIL = "demo@example.nhs.uk"
 
@@ -35,9 +38,8 @@ def ensure_demo_practitioner() -> str:
 @click.command()
 @click.option("--timeout", default=300, show_default=True, help="Seconds to wait for ready.")
 def up(timeout: int) -> None:
-    """Start the action server, Rasa and the gateway on this machine."""
-    port = int(os.environ.get("PORT", "8000"))
-    database_url = database_url_from_env()
+    """Start the action server, Rasa, the gateway and the alert sender on this machine;
+    restart any that stops; stop them all on Ctrl-C or SIGTERM."""
     twilio_token, local_token = secret_or_dev(os.environ, "TWILIO_AUTH_TOKEN")
     secret_key, _ = secret_or_dev(os.environ, "SECRET_KEY")
     if local_token:
@@ -46,34 +48,32 @@ def up(timeout: int) -> None:
             "rejected (403). `triage simulate` uses the local one.",
             fg="yellow",
         )
-    upgrade(engine_from_env())
-    password = ensure_demo_practitioner()
-    config = StackConfig(
-        gateway_port=port,
-        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
-        actions_port=int(os.environ.get("ACTIONS_PORT", "5055")),
-        database_url=database_url,
-        log_dir=DEFAULT_VAR_DIR / "logs",
-        host=os.environ.get("HOST", "127.0.0.1"),
-        gateway_env={"TWILIO_AUTH_TOKEN": twilio_token, "SECRET_KEY": secret_key},
-    )
     try:
+        config = stack_config_from_env(
+            os.environ, {"TWILIO_AUTH_TOKEN": twilio_token, "SECRET_KEY": secret_key}
+        )
+        upgrade(engine_from_env())
+        password = ensure_demo_practitioner()
         stack = Stack(triage_processes(config), config.log_dir)
-    except StackError as error:
-        raise click.ClickException(str(error)) from error
-    try:
-        stack.start()
-        stack.wait_ready(timeout, progress=_progress_printer())
-        _print_urls(config, password)
-        _watch(stack)
+        try:
+            run_stack(
+                stack,
+                timeout,
+                on_ready=lambda: _print_urls(config, password),
+                say=_say,
+                progress=_progress_printer(),
+            )
+        finally:
+            # Written at start (it may hold the database password); made again next time.
+            config.rasa_endpoints.unlink(missing_ok=True)
     except StackError as error:
         click.echo()
         raise click.ClickException(str(error)) from error
-    except KeyboardInterrupt:
-        click.echo("\nStopping...")
-    finally:
-        stack.stop()
     click.echo("Stopped.")
+
+
+def _say(line: str) -> None:
+    click.echo(f"[{datetime.now():%H:%M:%S}] {line}")
 
 
 def _progress_printer() -> Callable[[str], None]:
@@ -93,18 +93,6 @@ def _progress_printer() -> Callable[[str], None]:
     return show
 
 
-def _watch(stack: Stack) -> None:
-    while True:
-        dead = stack.dead_children()
-        if dead:
-            child = dead[0]
-            raise StackError(
-                f"{child.name} stopped (exit code {child.process.returncode}); stopping the rest. "
-                f"Last lines of {child.log_path}:\n{child.log_tail()}"
-            )
-        time.sleep(1)
-
-
 def _print_urls(config: StackConfig, password: str) -> None:
     base = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or config.gateway_url
     click.secho("Ready.", fg="green", bold=True)
@@ -118,4 +106,4 @@ def _print_urls(config: StackConfig, password: str) -> None:
     click.echo(f"  A call comes in:     POST {base}/twilio/voice")
     click.echo(f"  Call status changes: POST {base}/twilio/voice/status")
     click.echo("Talk to it from another terminal: .venv/bin/triage simulate sms|voice|chat")
-    click.echo(f"Logs: {config.log_dir}   Press Ctrl-C to stop.")
+    click.echo(f"Logs: {config.log_dir}   Press Ctrl-C to stop (or send SIGTERM).")

@@ -1,7 +1,7 @@
-"""Start, watch and stop the three processes: action server, Rasa server and gateway.
+"""Start, restart and stop a set of processes, each in its own process group.
 
-Used by `triage up` (behind `make run`) and by the integration tests, so the tests run
-exactly what a newcomer runs.
+Used by `triage up` (behind `make run`, see processes.py for what it starts) and by the
+integration tests, so the tests run exactly what a newcomer runs.
 """
 
 from __future__ import annotations
@@ -10,84 +10,20 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
 from webhooks.config import PROJECT_ROOT
 
-RASA_VENV = PROJECT_ROOT / ".venv-rasa"
-MODEL_PATH = PROJECT_ROOT / "var" / "models" / "triage.tar.gz"
 BOT_DIR = PROJECT_ROOT / "bot"
 
 
 class StackError(RuntimeError):
     """A process could not start, died, or never became ready."""
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    """Ports, database and secrets for one running stack."""
-
-    gateway_port: int
-    rasa_port: int
-    actions_port: int
-    database_url: str
-    log_dir: Path
-    gateway_env: dict[str, str] = field(default_factory=dict)
-    host: str = "127.0.0.1"
-    gateway_workers: int = 2
-
-    @property
-    def gateway_url(self) -> str:
-        """Where the gateway answers locally."""
-        return f"http://127.0.0.1:{self.gateway_port}"
-
-    @property
-    def rasa_url(self) -> str:
-        """Where Rasa answers (loopback only)."""
-        return f"http://127.0.0.1:{self.rasa_port}"
-
-    @property
-    def actions_url(self) -> str:
-        """Where the action server answers (loopback only)."""
-        return f"http://127.0.0.1:{self.actions_port}"
-
-
-@dataclass
-class Child:
-    """One started process and the file its output goes to."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    ready_url: str | None
-
-    def log_tail(self, lines: int = 20) -> str:
-        """The last lines it printed, for a report when it dies."""
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def rasa_environment() -> dict[str, str]:
-    """Environment for the Rasa processes: no telemetry, quiet TensorFlow, loopback only."""
-    env = dict(os.environ)
-    env.update(
-        RASA_TELEMETRY_ENABLED="false",
-        TF_CPP_MIN_LOG_LEVEL="2",
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        PYTHONWARNINGS="ignore",
-        SANIC_HOST="127.0.0.1",
-        PYTHONPATH=os.pathsep.join([str(BOT_DIR), str(PROJECT_ROOT)]),
-    )
-    return env
 
 
 @dataclass(frozen=True)
@@ -100,79 +36,39 @@ class ProcessSpec:
     # None: ready as soon as it is running (a worker with nothing to ask).
     ready_url: str | None
     cwd: Path = BOT_DIR
+    # Run before each start (and restart): make what the process reads at start.
+    prepare: Callable[[], None] | None = None
 
 
-def triage_processes(config: StackConfig) -> list[ProcessSpec]:
-    """The action server, Rasa, the gateway and the alert sender, in the order they start."""
-    if not (RASA_VENV / "bin" / "rasa").exists():
-        raise StackError(f"{RASA_VENV} is missing: run `make setup` first")
-    if not MODEL_PATH.exists():
-        raise StackError(f"no trained model at {MODEL_PATH}: run `make setup` first")
-    rasa = str(RASA_VENV / "bin" / "rasa")
-    actions_env = rasa_environment()
-    rasa_env = dict(actions_env, ACTION_SERVER_URL=f"{config.actions_url}/webhook")
-    gateway_env = dict(os.environ)
-    gateway_env.update(config.gateway_env)
-    gateway_env.update(
-        DATABASE_URL=config.database_url,
-        RASA_URL=config.rasa_url,
-        ACTION_SERVER_URL=config.actions_url,
-        PORT=str(config.gateway_port),
-    )
-    return [
-        ProcessSpec(
-            "action server",
-            [rasa, "run", "actions", "--actions", "actions", "-p", str(config.actions_port)],
-            actions_env,
-            f"{config.actions_url}/health",
-        ),
-        ProcessSpec(
-            "rasa",
-            [
-                rasa,
-                "run",
-                "-m",
-                str(MODEL_PATH),
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(config.rasa_port),
-                "--credentials",
-                "credentials.yml",
-                "--endpoints",
-                "endpoints.yml",
-            ],
-            rasa_env,
-            f"{config.rasa_url}/webhooks/rest/",
-        ),
-        ProcessSpec(
-            "gateway",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"{config.host}:{config.gateway_port}",
-                "--workers",
-                str(config.gateway_workers),
-                "--timeout",
-                "30",
-                "webhooks:create_app()",
-            ],
-            gateway_env,
-            f"{config.gateway_url}/healthz",
-        ),
-        ProcessSpec(
-            "alerts",
-            [str(Path(sys.executable).parent / "triage"), "alerts"],
-            gateway_env,
-            None,
-        ),
-    ]
+@dataclass
+class Child:
+    """One started process (the latest, after a restart) and the file its output goes to."""
+
+    spec: ProcessSpec
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def name(self) -> str:
+        """The process's name, as `triage up` reports it."""
+        return self.spec.name
+
+    @property
+    def ready_url(self) -> str | None:
+        """What answers once it is ready (None: ready as soon as it runs)."""
+        return self.spec.ready_url
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines it printed, for a report when it dies."""
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
 
 
 class Stack:
-    """Starts processes, waits until each is ready, watches them, and stops them all."""
+    """Starts processes, waits until each is ready, restarts one, and stops them all."""
 
     def __init__(self, specs: list[ProcessSpec], log_dir: Path) -> None:
         self.specs = specs
@@ -184,37 +80,42 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for spec in self.specs:
             log_path = self.log_dir / f"{spec.name.replace(' ', '-')}.log"
-            with log_path.open("wb") as log_file:
-                # Own process group: we stop each child and everything it started, in order.
-                process = subprocess.Popen(
-                    spec.command,
-                    cwd=spec.cwd,
-                    env=spec.env,
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            self.children.append(Child(spec.name, process, log_path, spec.ready_url))
+            self.children.append(Child(spec, _launch(spec, log_path, "wb"), log_path))
+
+    def restart(self, child: Child) -> None:
+        """Start a child that has stopped again, after ending whatever it left running."""
+        # A process killed outright leaves its own children (gunicorn's workers) behind,
+        # still holding its port; they go first.
+        _signal_group(child.process, signal.SIGKILL)
+        child.process.wait()
+        with child.log_path.open("ab") as log_file:
+            log_file.write(f"\n--- {child.name} restarted by triage up ---\n".encode())
+        child.process = _launch(child.spec, child.log_path, "ab")
 
     def dead_children(self) -> list[Child]:
         """Children that have exited."""
         return [child for child in self.children if child.process.poll() is not None]
 
     def wait_ready(
-        self, timeout_seconds: float = 300, progress: Callable[[str], None] | None = None
+        self,
+        timeout_seconds: float = 300,
+        progress: Callable[[str], None] | None = None,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
-        """Poll every child's readiness URL; raise StackError if one dies or time runs out."""
+        """Poll every child's readiness URL; raise StackError if one dies or time runs out.
+
+        Returns early, not ready, once `stopping()` says a stop was asked for.
+        """
         started = time.monotonic()
         waiting = {child.name: child for child in self.children}
-        while waiting:
+        while waiting and not stopping():
             for child in self.dead_children():
                 raise StackError(
-                    f"{child.name} stopped (exit code {child.process.returncode}). "
+                    f"{child.name} stopped ({how_it_ended(child.process.returncode)}). "
                     f"Last lines of {child.log_path}:\n{child.log_tail()}"
                 )
             for name, child in list(waiting.items()):
-                if child.ready_url is None or _answers(child.ready_url):
+                if child.ready_url is None or answers(child.ready_url):
                     del waiting[name]
             elapsed = time.monotonic() - started
             if progress is not None:
@@ -223,10 +124,11 @@ class Stack:
                 return
             if elapsed > timeout_seconds:
                 raise StackError(f"not ready after {timeout_seconds:.0f} s: {', '.join(waiting)}")
-            time.sleep(1)
+            pause(1, stopping)
 
     def stop(self) -> None:
-        """Stop the gateway first (no new turns), then Rasa, then the action server."""
+        """Stop the gateway first (no new turns), then Rasa, then the action server; then
+        anything one of them started and left behind."""
         for child in reversed(self.children):
             _signal_group(child.process, signal.SIGTERM)
         deadline = time.monotonic() + 15
@@ -236,18 +138,65 @@ class Stack:
             except subprocess.TimeoutExpired:
                 _signal_group(child.process, signal.SIGKILL)
                 child.process.wait()
+        for child in reversed(self.children):
+            if not _group_ends(child.process.pid, max(0.1, deadline - time.monotonic())):
+                _signal_group(child.process, signal.SIGKILL)
+
+
+def how_it_ended(returncode: int | None) -> str:
+    """ "exit code 3", or "killed by SIGKILL" for a process ended by a signal."""
+    if returncode is not None and returncode < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-returncode).name}"
+    return f"exit code {returncode}"
+
+
+def pause(seconds: float, stopping: Callable[[], bool]) -> None:
+    """Sleep, waking early once a stop is asked for (a signal handler only sets a flag)."""
+    deadline = time.monotonic() + seconds
+    while not stopping() and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(0.1, left))
+
+
+def answers(url: str) -> bool:
+    """Whether the URL answers with a success status within 2 s."""
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def _launch(spec: ProcessSpec, log_path: Path, mode: str) -> subprocess.Popen[bytes]:
+    if spec.prepare is not None:
+        spec.prepare()
+    with log_path.open(mode) as log_file:
+        # Own process group: we stop each child and everything it started, in order.
+        return subprocess.Popen(
+            spec.command,
+            cwd=spec.cwd,
+            env=spec.env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def _group_ends(group: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).ok
-    except requests.RequestException:
-        return False
 
 
 def _progress_line(children: list[Child], waiting: dict[str, Child], elapsed: float) -> str:
