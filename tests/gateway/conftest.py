@@ -23,7 +23,7 @@ from webhooks.core.flow_endings import FlowEndings
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import accounts, conversations, referrals
-from webhooks.db.engine import db_session
+from webhooks.db.engine import db_session, deferred
 from webhooks.db.models import Referral
 from webhooks.web.services import services
 
@@ -77,8 +77,12 @@ def post_sms(client: FlaskClient) -> SmsPoster:
 
 @pytest.fixture
 def db(app: Flask) -> Iterator[Session]:
-    """A session on the app's database, for seeding and checking rows."""
-    with Session(app.extensions["engine"]) as session:
+    """A session on the app's database, for seeding and checking rows.
+
+    It begins DEFERRED on SQLite: left open between a check and the next request, it
+    must not hold the write lock the gateway needs.
+    """
+    with Session(deferred(app.extensions["engine"])) as session:
         yield session
 
 

@@ -6,6 +6,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from tests.gateway.conftest import signed_post, sms_params
 from webhooks import create_app
 from webhooks.config import Settings
+from webhooks.core.ingest import Drained, Ingester
 from webhooks.db.models import Message
 
 
@@ -77,25 +79,36 @@ def test_with_the_database_down_risk_still_gets_the_crisis_reply(
     assert "116 123" in replies[0]
 
 
-def test_spooled_messages_are_stored_when_the_database_is_back(
-    app_without_database: Flask, client: FlaskClient, db: Session, settings: Settings
+def drain(app: Flask, settings: Settings) -> Drained:
+    """One round of the background ingester, as `triage alerts` runs it."""
+    sessions = app.extensions["session_factory"]
+    teams = app.extensions["triage"].teams
+    return Ingester(sessions, settings.spool_dir, teams).drain(datetime.now(timezone.utc))
+
+
+def test_spooled_messages_are_stored_by_the_ingester_not_by_a_later_turn(
+    app_without_database: Flask, app: Flask, client: FlaskClient, db: Session, settings: Settings
 ) -> None:
     post(app_without_database.test_client(), sms_params("sent while the database was down"))
     assert len(list(settings.spool_dir.glob("*.json"))) == 1
     post(client, sms_params("sent after it came back"))
+    # A person's turn never stores somebody else's spooled message.
+    assert len(list(settings.spool_dir.glob("*.json"))) == 1
+    assert drain(app, settings) == Drained(messages=1)
     bodies = db.scalars(select(Message.body).where(Message.direction == "in").order_by(Message.id))
-    assert list(bodies) == ["sent while the database was down", "sent after it came back"]
-    assert list(settings.spool_dir.glob("*.json")) == []
+    assert list(bodies) == ["sent after it came back", "sent while the database was down"]
+    assert list(settings.spool_dir.iterdir()) == []
 
 
 def test_a_spooled_retry_is_stored_once(
-    app_without_database: Flask, client: FlaskClient, db: Session, settings: Settings
+    app_without_database: Flask, app: Flask, client: FlaskClient, db: Session, settings: Settings
 ) -> None:
     params = sms_params("hello")
     post(app_without_database.test_client(), params)
     post(client, params)  # Twilio retries the same MessageSid once the database is back
+    drain(app, settings)
     assert len(db.scalars(select(Message).where(Message.direction == "in")).all()) == 1
-    assert not any(Path(settings.spool_dir).glob("*.json"))
+    assert list(settings.spool_dir.iterdir()) == []
 
 
 def test_with_rasa_stopped_a_caller_hears_the_contacts_at_once(

@@ -336,3 +336,19 @@ def wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:
             pass  # not listening yet, or its workers still starting
         time.sleep(0.2)
     raise AssertionError("the gateway did not answer in 90 s")
+
+
+def test_a_turn_counts_itself_and_its_replies_by_kind(client: FlaskClient) -> None:
+    before = scrape(client)
+    post_sms(client, sms_params("hello"))  # Rasa is down here: "cannot answer properly"
+    post_sms(client, sms_params("I want to kill myself"))
+    after = scrape(client)
+    assert value(after, "triage_turns_total") - value(before, "triage_turns_total") == 2
+
+    def added(kind: str) -> float:
+        return value(after, "triage_replies_total", kind=kind) - value(
+            before, "triage_replies_total", kind=kind
+        )
+
+    assert added("cannot_answer") == 1
+    assert added("crisis") >= 1

@@ -29,7 +29,13 @@ def test_it_reports_ready_only_when_rasa_and_the_action_server_answer(
 ) -> None:
     response = requests.get(f"{stack.url}/readyz", timeout=10)
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": True, "rasa": True, "action_server": True}
+    assert response.json()["checks"] == {
+        "database": True,
+        "rasa": True,
+        "action_server": True,
+        "spool_draining": True,
+        "alerts_delivered": True,
+    }
 
 
 def listening_addresses(port: int) -> set[str]:

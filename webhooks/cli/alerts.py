@@ -1,4 +1,10 @@
-"""`triage alerts`: deliver urgent-referral alerts to duty practitioners (run by `make run`)."""
+"""`triage alerts`: the background worker `make run` starts beside the gateway.
+
+Each round it stores what the spool kept while the database was away (messages, and
+referrals whose save failed), then sends the urgent-referral alerts that are due. A
+database that is down or refuses is waited out with growing pauses, never a crash: one
+blip must not stop the worker, nor (through `triage up`) anything else.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +13,69 @@ import time
 from datetime import datetime, timezone
 
 import click
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
 
-from webhooks.config import ConfigError, settings_from_env
+from webhooks.config import ConfigError, Settings, settings_from_env
 from webhooks.core.alerts import build_transports, deliver_due
+from webhooks.core.ingest import Ingester
 from webhooks.db.engine import make_engine
 from webhooks.teams import load_teams
 from webhooks.wording import Wording
 
+# After a database error the next round waits longer each time, up to this.
+MAX_PAUSE_SECONDS = 300
+
 
 @click.command()
-@click.option("--once", is_flag=True, help="Send what is due now, then stop.")
+@click.option("--once", is_flag=True, help="Do one round now, then stop.")
 @click.option("--interval", default=15, show_default=True, help="Seconds between rounds.")
 def alerts(once: bool, interval: int) -> None:
-    """Send due "urgent referral waiting" alerts, repeating them until acknowledged."""
+    """Store what waited on disk, and send due "urgent referral waiting" alerts."""
     try:
         settings = settings_from_env(os.environ)
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
     engine = make_engine(settings.database_url)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
     teams = load_teams(settings.data_dir / "teams")
     wording = Wording.load(settings.data_dir / "messages.yml")
     senders = build_transports(settings)
     link_base = settings.public_base_url or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+    ingester = Ingester(sessions, settings.spool_dir, teams)
+    ingester.recover()
+    failures = 0
     try:
         while True:
-            now = settings.triage_now or datetime.now(timezone.utc)
-            with Session(engine) as session:
-                sent = deliver_due(session, now, teams, wording, senders.send, link_base)
+            now = _now(settings)
+            try:
+                drained = ingester.drain(now)
+                if drained.stopped_by is not None:
+                    raise _DatabaseDown(drained.stopped_by)
+                try:
+                    with sessions() as session:
+                        sent = deliver_due(session, now, teams, wording, senders.send, link_base)
+                except SQLAlchemyError as error:
+                    raise _DatabaseDown(type(error).__name__) from error
+            except _DatabaseDown as down:
+                failures += 1
+                pause = min(interval * 2**failures, MAX_PAUSE_SECONDS)
+                click.echo(
+                    f"the database is not available ({down.reason}); trying again in {pause} s",
+                    err=True,
+                )
+                if once:
+                    raise SystemExit(1) from None
+                time.sleep(pause)
+                continue
+            if failures:
+                click.echo("the database is back")
+            failures = 0
+            if drained.messages or drained.referrals:
+                click.echo(
+                    f"stored {drained.messages} spooled message(s) and "
+                    f"{drained.referrals} referral(s)"
+                )
             if sent:
                 click.echo(f"sent {sent} urgent alert(s)")
             if once:
@@ -43,3 +84,15 @@ def alerts(once: bool, interval: int) -> None:
     finally:
         senders.http.close()
         engine.dispose()
+
+
+class _DatabaseDown(Exception):
+    """The database refused this round (the error's class name, never its text)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _now(settings: Settings) -> datetime:
+    return settings.triage_now or datetime.now(timezone.utc)

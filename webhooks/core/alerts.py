@@ -126,7 +126,12 @@ def deliver_due(
     send: Sender,
     link_base: str,
 ) -> int:
-    """Send every alert that is due; return how many were sent. Commits per alert."""
+    """Send every alert that is due; return how many were sent.
+
+    Commits before and after each send. Give it a session that keeps what it loaded
+    after a commit (expire_on_commit=False): a reload would hold a transaction open
+    while sending.
+    """
     sent = 0
     for alert in risks.due_alerts(session, now):
         referral = alert.referral
@@ -139,6 +144,11 @@ def deliver_due(
             "duty_alert", team_name=team.short_name, link=f"{link_base}/queue/{referral.id}"
         )
         alert.attempts += 1
+        # Sent or not, it goes again later unless the referral is acknowledged first. Set
+        # before sending and committed: no other round takes it meanwhile, and no lock is
+        # held while Twilio or the webhook answers.
+        alert.next_attempt_at = now + timedelta(minutes=backoff_minutes(alert.attempts))
+        session.commit()
         try:
             send(alert, team, text)
         except TransportError as error:
@@ -149,8 +159,6 @@ def deliver_due(
         else:
             alert.last_error = None
             sent += 1
-        # Sent or not, it goes again later unless the referral is acknowledged first.
-        alert.next_attempt_at = now + timedelta(minutes=backoff_minutes(alert.attempts))
         session.commit()
     return sent
 

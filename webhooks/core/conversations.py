@@ -8,9 +8,12 @@ collaborators are handed to it, so it can be built anywhere (a view, a worker, a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from safety.learned.model import LearnedRiskModel
 from webhooks.core import calls, texting
@@ -25,6 +28,8 @@ from webhooks.db import conversations
 from webhooks.documents.cipher import DocumentCipher
 from webhooks.teams import Team
 from webhooks.wording import Wording
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,11 +93,20 @@ class ConversationCore:
         )
 
     def transcript(self, team: Team, channel: str, contact_key: str) -> list[Line]:
-        """The conversation so far, for the person to see again; empty when there is none."""
-        conversation = conversations.find_conversation(
-            self.work.session, team.id, channel, contact_key
-        )
-        if conversation is None:
+        """The conversation so far, for the person to see again; empty when there is none.
+
+        With the database down it is empty too: the page still loads and still answers.
+        """
+        try:
+            conversation = conversations.find_conversation(
+                self.work.session, team.id, channel, contact_key
+            )
+            if conversation is None:
+                return []
+            messages = list(conversation.messages)
+        except SQLAlchemyError as error:
+            log.error("database unavailable: %s", type(error).__name__)
+            self.work.rollback()
             return []
         return [
             Line(
@@ -102,7 +116,7 @@ class ConversationCore:
                 asks_for_files=message.direction == "out"
                 and self.questions.takes_files(message.question_id),
             )
-            for message in conversation.messages
+            for message in messages
         ]
 
     def start_call(self, team: Team, call_sid: str, caller: str | None) -> list[Reply]:

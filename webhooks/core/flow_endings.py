@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,6 +28,7 @@ from webhooks.core.alerts import queue_urgent_alerts
 from webhooks.core.out_of_hours import pickup_note
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import crisis_reply
+from webhooks.core.spool import SpooledReferral, keep_referral
 from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import referrals, risks
 from webhooks.db.models import Message
@@ -43,6 +45,9 @@ class FlowEndings:
     work: UnitOfWork
     wording: Wording
     now: datetime
+    # Where a referral the database refuses waits for the ingester; None: nowhere (the
+    # person is told it was not sent).
+    spool_dir: Path | None = None
 
     def handle(self, custom: dict[str, Any], inbound: Inbound, message: Message) -> list[Reply]:
         """The replies for one custom payload; empty when it is not one of ours."""
@@ -74,15 +79,22 @@ class FlowEndings:
             return self._ended_without_referral(payload, outcome, inbound, message)
         if outcome != "complete" and not payload.get("answers"):
             return [Reply(self.wording.say("referral_stopped"), ends_conversation=True)]
+        # Read before the attempt: after a refused flush the session cannot load anything.
+        conversation_id = message.conversation_id
         try:
-            referral = referrals.create_referral(
-                self.work.session, message.conversation, payload, at=self.now
-            )
-            queue_urgent_alerts(self.work.session, referral.conversation_id, team, self.now)
+            # A savepoint: a refused referral leaves the rest of the turn (risk found in
+            # it, the message answered) to be committed as usual.
+            with self.work.session.begin_nested():
+                referral = referrals.create_referral(
+                    self.work.session, message.conversation, payload, at=self.now
+                )
+                queue_urgent_alerts(self.work.session, referral.conversation_id, team, self.now)
             # Checkpoint: stored before anyone hears "sent".
             self.work.commit()
-        except (SQLAlchemyError, KeyError, TypeError, ValueError) as error:
-            self.work.rollback()
+        except SQLAlchemyError as error:
+            log.error("referral not stored: %s", type(error).__name__)
+            return self._keep_on_disk(payload, inbound, conversation_id)
+        except (KeyError, TypeError, ValueError) as error:
             log.error("referral not stored: %s", type(error).__name__)
             return [Reply(self.wording.say_for(team, "referral_not_saved"))]
         log.info("referral %s stored for team %s (%s)", referral.id, referral.team_id, outcome)
@@ -94,6 +106,30 @@ class FlowEndings:
         )
         later = pickup_note(team, self.now, self.wording)
         return [sent, later] if later else [sent]
+
+    def _keep_on_disk(
+        self, payload: dict[str, Any], inbound: Inbound, conversation_id: str
+    ) -> list[Reply]:
+        """The database refused a finished referral: keep it whole on disk for the ingester.
+
+        The bot has already let go of the answers, so this copy is the only one. The
+        person hears that it is kept and will reach the team, never that it was sent.
+        """
+        if self.spool_dir is None:
+            return [Reply(self.wording.say_for(inbound.team, "referral_not_saved"))]
+        keep_referral(
+            self.spool_dir,
+            SpooledReferral(
+                team_id=inbound.team.id,
+                conversation_id=conversation_id,
+                record=payload,
+                received_at=self.now.isoformat(),
+            ),
+        )
+        if payload.get("complete", True) is False:
+            # Kept part way, as it would have been: nothing was going to the team yet.
+            return [Reply(self.wording.say("referral_stopped"), ends_conversation=True)]
+        return [Reply(self.wording.say_for(inbound.team, "referral_kept"), ends_conversation=True)]
 
     def _ended_without_referral(
         self, payload: dict[str, Any], outcome: str, inbound: Inbound, message: Message

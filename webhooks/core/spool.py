@@ -1,7 +1,14 @@
-"""When the database is down, inbound messages wait on disk and are stored when it is back.
+"""What waits on disk while the database cannot take it, until the ingester stores it.
 
-One JSON file per message, written atomically (temp file + rename) so a crash never
-leaves half a message; files are removed only after the database has committed them.
+The spool directory holds:
+  <dir>/<arrival>-<uuid>.json            an inbound message (SpooledMessage)
+  <dir>/referrals/<arrival>-<uuid>.json  a referral whose save failed (SpooledReferral)
+  .<name>.<pid>.claimed                  a file being stored by the ingester with that pid
+  <dir>/unreadable/                      files that could not be read, kept for a person
+Each file is written atomically (temp file, fsync, rename) so a crash never leaves half
+of one, and is removed only after the database has committed what it holds. Names start
+with the arrival time in nanoseconds by the machine's own clock, so they sort in the
+order things arrived even while TRIAGE_NOW pins the time the gateway reports.
 """
 
 from __future__ import annotations
@@ -9,15 +16,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-from webhooks.core.unit_of_work import UnitOfWork
-from webhooks.db import conversations
+from typing import Any
 
 log = logging.getLogger(__name__)
+REFERRALS = "referrals"
+UNREADABLE = "unreadable"
+CLAIMED_SUFFIX = ".claimed"
 
 
 @dataclass(frozen=True)
@@ -29,65 +37,156 @@ class SpooledMessage:
     contact_key: str
     text: str
     external_id: str | None
-    received_at: str  # ISO-8601
+    received_at: str  # ISO-8601, the gateway's clock
+    # What the safety net found when it arrived: applied (flags, urgent, alerts) when stored.
+    risk_categories: list[str] = field(default_factory=list)
+    risk_evidence: list[str] = field(default_factory=list)
+    # What the person was told, so the transcript shows it too.
+    replies: list[str] = field(default_factory=list)
+    # The message was stored before the database failed part way through its turn: only
+    # what the turn found and said is still to be added to it.
+    stored_as: int | None = None
+
+
+@dataclass(frozen=True)
+class SpooledReferral:
+    """A finished referral the database refused at the moment the person confirmed it."""
+
+    team_id: str
+    conversation_id: str
+    # The bot's hand-over record, exactly as it came (answers, consents, scores...).
+    record: dict[str, Any]
+    received_at: str  # ISO-8601, the gateway's clock: the referral's submitted time
 
 
 def spool(directory: Path, message: SpooledMessage) -> Path:
-    """Write one message to the spool (owner-only file); return its path."""
+    """Keep one inbound message on disk (owner-only file); return its path."""
+    path = _write(directory, asdict(message))
+    log.warning("database unavailable: a message was kept in the spool")
+    return path
+
+
+def keep_referral(directory: Path, referral: SpooledReferral) -> Path:
+    """Keep a referral on disk until the database takes it; return its path."""
+    path = _write(directory / REFERRALS, asdict(referral))
+    log.warning("database unavailable: a referral was kept in the spool")
+    return path
+
+
+def waiting(directory: Path) -> list[Path]:
+    """Messages, then referrals, not yet claimed, each in the order they arrived."""
+    return [
+        *sorted(_unclaimed(directory)),
+        *sorted(_unclaimed(directory / REFERRALS)),
+    ]
+
+
+def claim(path: Path) -> Path | None:
+    """Take a file for this process (renamed); None if another process took it first."""
+    claimed = path.with_name(f".{path.name}.{os.getpid()}{CLAIMED_SUFFIX}")
+    try:
+        path.rename(claimed)
+    except FileNotFoundError:
+        return None
+    return claimed
+
+
+def unclaim(claimed: Path) -> Path:
+    """Give a claimed file back to the spool, under its own name again."""
+    original = claimed.with_name(_original_name(claimed.name))
+    claimed.rename(original)
+    return original
+
+
+def recover_claims(directory: Path) -> int:
+    """Give back files claimed by processes that are no longer running; return how many.
+
+    An ingester that died between claiming a file and storing it would otherwise leave
+    it where nothing reads it again.
+    """
+    recovered = 0
+    for folder in (directory, directory / REFERRALS):
+        if not folder.is_dir():
+            continue
+        for claimed in folder.glob(f".*{CLAIMED_SUFFIX}"):
+            owner = _owner_pid(claimed.name)
+            if owner is not None and owner != os.getpid() and _running(owner):
+                continue
+            try:
+                unclaim(claimed)
+            except FileNotFoundError:
+                continue
+            recovered += 1
+    if recovered:
+        log.warning("gave back %d spooled file(s) left claimed by a stopped process", recovered)
+    return recovered
+
+
+def set_aside(claimed: Path, directory: Path) -> Path:
+    """Move a file that cannot be read out of the way, never deleting it."""
+    aside = directory / UNREADABLE
+    aside.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = aside / _original_name(claimed.name)
+    claimed.rename(target)
+    log.error("a spooled file could not be read and was set aside in %s", aside)
+    return target
+
+
+def read_message(path: Path) -> SpooledMessage:
+    """A spooled message (files written before risk travelled with them read too)."""
+    return SpooledMessage(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def read_referral(path: Path) -> SpooledReferral:
+    """A spooled referral."""
+    return SpooledReferral(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def file_id(path: Path) -> str:
+    """The random part of a spooled file's name: unique to what it holds."""
+    return path.stem.rsplit("-", 1)[-1]
+
+
+def is_referral(path: Path, directory: Path) -> bool:
+    """Whether a spooled file holds a referral rather than a message."""
+    return path.parent == directory / REFERRALS
+
+
+def _write(directory: Path, content: dict[str, Any]) -> Path:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    name = f"{message.received_at.replace(':', '')}-{uuid.uuid4().hex}.json"
+    name = f"{time.time_ns():020d}-{uuid.uuid4().hex}.json"
     temporary = directory / f".{name}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(asdict(message), handle)
+        json.dump(content, handle)
         handle.flush()
         os.fsync(handle.fileno())
     final = directory / name
     temporary.rename(final)
-    log.warning("database unavailable: a message was kept in the spool")
     return final
 
 
-def has_spooled(directory: Path) -> bool:
-    """Cheap check, run before each turn."""
-    if not directory.is_dir():
+def _unclaimed(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return [path for path in folder.glob("*.json") if not path.name.startswith(".")]
+
+
+def _original_name(claimed_name: str) -> str:
+    # ".<name>.<pid>.claimed" -> "<name>"
+    return claimed_name[1:].removesuffix(CLAIMED_SUFFIX).rsplit(".", 1)[0]
+
+
+def _owner_pid(claimed_name: str) -> int | None:
+    digits = claimed_name.removesuffix(CLAIMED_SUFFIX).rsplit(".", 1)[-1]
+    return int(digits) if digits.isdigit() else None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
-    with os.scandir(directory) as entries:
-        return any(entry.name.endswith(".json") for entry in entries)
-
-
-def ingest(work: UnitOfWork, directory: Path) -> int:
-    """Store every spooled message (oldest first) as pending; return how many."""
-    stored = 0
-    for candidate in sorted(directory.glob("*.json")):
-        # Claim the file first: another worker may be ingesting the same spool.
-        path = candidate.with_name(f".{candidate.name}.{os.getpid()}.claimed")
-        try:
-            candidate.rename(path)
-        except FileNotFoundError:
-            continue
-        session = work.session
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        message = SpooledMessage(**raw)
-        if message.external_id and conversations.message_by_external_id(
-            session, message.external_id
-        ):
-            path.unlink()  # already stored by a retried delivery
-            continue
-        conversation = conversations.find_or_open_conversation(
-            session, message.team_id, message.channel, message.contact_key
-        )
-        inbound = conversations.add_inbound(
-            session,
-            conversation,
-            message.text,
-            message.external_id,
-            at=datetime.fromisoformat(message.received_at),
-        )
-        inbound.status = "pending"
-        work.commit()
-        path.unlink()
-        stored += 1
-    if stored:
-        log.info("stored %d spooled message(s)", stored)
-    return stored
+    except PermissionError:
+        return True
+    return True

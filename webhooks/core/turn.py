@@ -7,11 +7,13 @@ Rasa is asked, and a referral is committed before the person is told it was sent
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from flows import detect_control
 from flows.protocol import GatewayMetadata
@@ -22,15 +24,20 @@ from webhooks.core.out_of_hours import NEW_CONVERSATION_GAP, closed_notice
 from webhooks.core.rasa_client import BotMessage, RasaUnavailable
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import answer_risk, crisis_replies
-from webhooks.core.spool import SpooledMessage, has_spooled, ingest, spool
+from webhooks.core.spool import SpooledMessage, spool
 from webhooks.db import conversations, documents
 from webhooks.db.models import Message, as_utc
+from webhooks.observability import metrics
 from webhooks.teams import Team
 
 if TYPE_CHECKING:
     from webhooks.core.conversations import ConversationCore
 
 log = logging.getLogger(__name__)
+# A delivery that arrives again while the first is still being answered waits for those
+# replies (inside Twilio's 15 s) rather than being answered twice or told "unavailable".
+DUPLICATE_WAIT_SECONDS = 10.0
+DUPLICATE_POLL_SECONDS = 0.2
 
 
 @dataclass
@@ -44,43 +51,88 @@ class TurnHandler:
     core: ConversationCore
 
     def handle(self, inbound: Inbound) -> list[Reply]:
+        """Answer one inbound message, and count the turn and its replies by kind."""
+        replies = self._handle(inbound)
+        metrics.count_turn()
+        unavailable = self.core.wording.say_for(inbound.team, "bot_unavailable")
+        for reply in replies:
+            metrics.count_reply(_kind(reply, unavailable))
+        return replies
+
+    def _handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one inbound message; a retried delivery gets the same answer again.
 
         The risk check needs nothing but the text, so it runs first: if the database is
-        down the person still gets the crisis contacts, and the message waits on disk.
+        down the person still gets the crisis contacts, and the message (with what was
+        found and said) waits on disk for the ingester.
         """
         assessment = assess_risk(inbound.text)
         if " ".join(inbound.text.lower().split()) not in self.core.choices:
             # The learned net reads free text only: a bag of words once took the choice
             # "I have sent them here" for fear. The rules still read everything.
             assessment = self.core.second_net.add_to(assessment)
-        stored = False
-        session = self.core.work.session
         try:
-            if has_spooled(self.core.spool_dir):
-                ingest(self.core.work, self.core.spool_dir)
-            earlier = None
-            if inbound.external_id:
-                earlier = conversations.message_by_external_id(session, inbound.external_id)
+            stored = self._store(inbound)
+        except SQLAlchemyError as error:
+            log.error("database unavailable: %s", type(error).__name__)
+            self.core.work.rollback()
+            replies = self._without_database(inbound, assessment)
+            spool(self.core.spool_dir, _spooled(inbound, self.core.now, assessment, replies))
+            return replies
+        if isinstance(stored, list):
+            return stored
+        message, last_seen = stored
+        try:
+            return self._answer(inbound, message, assessment, last_seen)
+        except SQLAlchemyError as error:
+            # The message is stored; what this turn found and said is kept on disk and
+            # added to it when the database is back.
+            log.error("database failed during a turn: %s", type(error).__name__)
+            self.core.work.rollback()
+            replies = self._without_database(inbound, assessment)
+            kept = _spooled(inbound, self.core.now, assessment, replies, _stored_id(message))
+            spool(self.core.spool_dir, kept)
+            return replies
+
+    def _store(self, inbound: Inbound) -> tuple[Message, datetime | None] | list[Reply]:
+        """Commit the inbound message; or, for a delivery seen before, its replies."""
+        session = self.core.work.session
+        if inbound.external_id:
+            earlier = conversations.message_by_external_id(session, inbound.external_id)
             if earlier is not None:
-                return _as_replies(conversations.replies_to(session, earlier))
-            conversation = conversations.find_or_open_conversation(
-                session, inbound.team.id, inbound.channel, inbound.contact_key
-            )
-            last_seen = conversations.last_message_at(session, conversation.id)
+                return self._replies_to_earlier(inbound.external_id)
+        conversation = conversations.find_or_open_conversation(
+            session, inbound.team.id, inbound.channel, inbound.contact_key
+        )
+        last_seen = conversations.last_message_at(session, conversation.id)
+        try:
             message = conversations.add_inbound(
                 session, conversation, inbound.text, inbound.external_id, at=self.core.now
             )
             # Checkpoint: the message is kept before anything else happens to it.
             self.core.work.commit()
-            stored = True
-            return self._answer(inbound, message, assessment, last_seen)
-        except SQLAlchemyError as error:
-            log.error("database unavailable: %s", type(error).__name__)
+        except IntegrityError:
+            if not inbound.external_id:
+                raise
+            # The same delivery arrived twice at once (Twilio retries): the other request
+            # stored it first and is answering it.
             self.core.work.rollback()
-            if not stored:
-                spool(self.core.spool_dir, _spooled(inbound, self.core.now))
-            return self._without_database(inbound, assessment)
+            return self._replies_to_earlier(inbound.external_id)
+        return message, last_seen
+
+    def _replies_to_earlier(self, external_id: str) -> list[Reply]:
+        """What was said to a delivery seen before, waiting while it is still answered."""
+        deadline = time.monotonic() + DUPLICATE_WAIT_SECONDS
+        while True:
+            session = self.core.work.session
+            earlier = conversations.message_by_external_id(session, external_id)
+            answered = earlier is not None and earlier.status != "received"
+            if earlier is not None and (answered or time.monotonic() > deadline):
+                return _as_replies(conversations.replies_to(session, earlier))
+            if time.monotonic() > deadline:
+                return []
+            self.core.work.refresh()
+            time.sleep(DUPLICATE_POLL_SECONDS)
 
     def _answer(
         self,
@@ -103,10 +155,10 @@ class TurnHandler:
                 self.core.questions,
                 self.core.now,
             )
-            return self._finish(message, replies[:1] + opening + replies[1:])
+            return self._finish(message, replies[:1] + opening + replies[1:], inbound, assessment)
         if not inbound.to_rasa:
             message.status = "answered"
-            return self._finish(message, list(inbound.acknowledgements))
+            return self._finish(message, list(inbound.acknowledgements), inbound, assessment)
         control = detect_control(inbound.text)
         if control in GATEWAY_CONTROLS:
             replies = answer_control(
@@ -118,12 +170,12 @@ class TurnHandler:
                 self.core.now,
                 self.core.questions,
             )
-            return self._finish(message, opening + replies)
+            return self._finish(message, opening + replies, inbound, assessment)
         replies = opening + self._ask_rasa(inbound, message)
         if assessment.concern:
             # Worrying words but no clear risk: the contacts, gently, before the question.
             replies.insert(max(len(replies) - 1, 0), Reply(self.core.wording.say("concern_note")))
-        return self._finish(message, replies)
+        return self._finish(message, replies, inbound, assessment)
 
     def _closed_notice(self, inbound: Inbound) -> list[Reply]:
         notice = closed_notice(inbound.team, self.core.now, self.core.wording)
@@ -147,6 +199,8 @@ class TurnHandler:
             # Files received so far: "I have sent them" is checked against it.
             documents.count_documents(self.core.work.session, message.conversation_id),
         )
+        # Nothing is held while the bot thinks: others' turns go on meanwhile.
+        self.core.work.release()
         try:
             bot_messages = self.core.rasa.send(
                 message.conversation_id,
@@ -164,28 +218,39 @@ class TurnHandler:
             for reply in self._replies_for(bot_message, inbound, message)
         ]
 
-    def _finish(self, message: Message, replies: list[Reply]) -> list[Reply]:
-        for reply in replies:
-            conversations.add_outbound(
-                self.core.work.session,
-                message,
-                reply.text,
-                reply.options,
-                at=self.core.now,
-                question_id=reply.question_id,
-                asks_again_id=reply.asks_again,
-            )
-        # Checkpoint: the turn is over and what was said is on record.
-        self.core.work.commit()
+    def _finish(
+        self, message: Message, replies: list[Reply], inbound: Inbound, assessment: RiskAssessment
+    ) -> list[Reply]:
+        try:
+            for reply in replies:
+                conversations.add_outbound(
+                    self.core.work.session,
+                    message,
+                    reply.text,
+                    reply.options,
+                    at=self.core.now,
+                    question_id=reply.question_id,
+                    asks_again_id=reply.asks_again,
+                )
+            # Checkpoint: the turn is over and what was said is on record.
+            self.core.work.commit()
+        except SQLAlchemyError as error:
+            # The bot has moved on and nothing here claims what was not committed, so the
+            # person still hears these replies; the record of them waits on disk.
+            log.error("database failed at the end of a turn: %s", type(error).__name__)
+            self.core.work.rollback()
+            kept = _spooled(inbound, self.core.now, assessment, replies, _stored_id(message))
+            spool(self.core.spool_dir, kept)
         return replies
 
     def _replies_for(
         self, bot_message: BotMessage, inbound: Inbound, message: Message
     ) -> list[Reply]:
         if bot_message.custom:
-            return FlowEndings(self.core.work, self.core.wording, self.core.now).handle(
-                bot_message.custom, inbound, message
+            endings = FlowEndings(
+                self.core.work, self.core.wording, self.core.now, self.core.spool_dir
             )
+            return endings.handle(bot_message.custom, inbound, message)
         if bot_message.text:
             asked = bot_message.question.id if bot_message.question else None
             return [Reply(bot_message.text, bot_message.buttons, question_id=asked)]
@@ -223,7 +288,13 @@ def _is_new(last_seen: datetime | None, now: datetime) -> bool:
     return last_seen is None or now - as_utc(last_seen) > NEW_CONVERSATION_GAP
 
 
-def _spooled(inbound: Inbound, now: datetime) -> SpooledMessage:
+def _spooled(
+    inbound: Inbound,
+    now: datetime,
+    assessment: RiskAssessment,
+    replies: list[Reply],
+    stored_as: int | None = None,
+) -> SpooledMessage:
     return SpooledMessage(
         team_id=inbound.team.id,
         channel=inbound.channel,
@@ -231,7 +302,28 @@ def _spooled(inbound: Inbound, now: datetime) -> SpooledMessage:
         text=inbound.text,
         external_id=inbound.external_id,
         received_at=now.isoformat(),
+        risk_categories=list(assessment.categories),
+        risk_evidence=list(assessment.evidence),
+        replies=[reply.text for reply in replies],
+        stored_as=stored_as,
     )
+
+
+def _kind(reply: Reply, unavailable: str) -> str:
+    if reply.crisis:
+        return "crisis"
+    if reply.text == unavailable:
+        return "cannot_answer"
+    return "question" if reply.question_id else "other"
+
+
+def _stored_id(message: Message) -> int:
+    # From the identity map, never the database: this is asked when the database failed,
+    # after a rollback has expired everything the session had loaded.
+    identity = inspect(message).identity
+    assert identity is not None, "only a stored message is kept for later"
+    stored: int = identity[0]
+    return stored
 
 
 def _as_replies(messages: list[Message]) -> list[Reply]:

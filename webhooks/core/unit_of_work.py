@@ -29,6 +29,19 @@ class UnitOfWork:
         """Make what was written so far durable (raises SQLAlchemyError if it cannot)."""
         self.session.commit()
 
+    def release(self) -> None:
+        """End the transaction before waiting on the network (Rasa, Twilio).
+
+        On SQLite every transaction holds the write lock from its start, so a turn that
+        kept one open while the bot thinks would make everyone else wait for it.
+        """
+        self.session.commit()
+
+    def refresh(self) -> None:
+        """End the transaction and forget what was read, to see what others committed."""
+        self.session.commit()
+        self.session.expire_all()
+
     def rollback(self) -> None:
         """Drop what was not committed; a dead database cannot refuse this."""
         with contextlib.suppress(SQLAlchemyError):

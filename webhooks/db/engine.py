@@ -9,19 +9,44 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# Twilio gives up on a webhook after 15 s, and a turn may wait on the database more than
+# once (the message, then the replies) besides Rasa: each wait is kept well inside that.
+CONNECT_TIMEOUT_SECONDS = 3
+STATEMENT_TIMEOUT_MS = 4000
+SQLITE_BUSY_TIMEOUT_MS = 4000
+# Waiting for a free pooled connection counts too (the default is 30 s).
+POOL_TIMEOUT_SECONDS = 4
+
 
 def make_engine(database_url: str) -> Engine:
-    """An engine for SQLite (file made if missing) or PostgreSQL (psycopg 3)."""
+    """An engine for SQLite (file made if missing) or PostgreSQL (psycopg 3).
+
+    Every wait is bounded: a database that hangs rather than refuses is treated like one
+    that is down, in time for the person to be answered.
+    """
     url = make_url(database_url)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=True)
     if url.get_backend_name() == "sqlite":
+        if url.database not in (None, "", ":memory:"):
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, pool_pre_ping=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-    return engine
+        return engine
+    # Server settings go in libpq's "options"; keep any the URL already sets (a schema's
+    # search_path, say) rather than replacing them.
+    timeouts = f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={STATEMENT_TIMEOUT_MS}"
+    given = url.query.get("options")
+    options = " ".join([*([given] if isinstance(given, str) else list(given or ())), timeouts])
+    return create_engine(
+        url.difference_update_query(["options"]),
+        pool_pre_ping=True,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        # A statement stuck behind a lock, or on a database that stopped answering, is
+        # cancelled by the server instead of holding the person's turn.
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": options},
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -32,12 +57,28 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
+def deferred(engine: Engine) -> Engine:
+    """The same engine, for a long-lived session that mostly reads (a check, a report).
+
+    On SQLite it begins DEFERRED: reading takes no lock in WAL mode, so keeping such a
+    session open never makes a writer wait. Writing through it may be refused when
+    another process wrote since it last read; that is why the gateway does not use it.
+    """
+    return engine.execution_options(sqlite_begin="DEFERRED")
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    # IMMEDIATE takes the write lock up front, waiting out busy_timeout if another
+    # process holds it. A deferred BEGIN that reads and then writes is refused at once
+    # in WAL mode whenever another writer committed in between (no waiting helps it), so
+    # two people texting at once would see "cannot answer". Transactions stay short:
+    # the turn ends its transaction before it waits on Rasa or Twilio.
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def init_app(app: Flask, engine: Engine) -> None:

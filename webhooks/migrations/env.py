@@ -14,6 +14,12 @@ with engine.connect() as connection:
         # keys from rows in other tables forbid; switch them off for the migration only.
         # The PRAGMA goes to the driver directly: inside a transaction it does nothing.
         connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+    else:
+        # The gateway's short statement timeout is for a person's turn; a migration that
+        # rewrites a large table may rightly take longer.
+        connection.exec_driver_sql("SET statement_timeout = 0")
+        connection.exec_driver_sql("SET lock_timeout = 0")
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
@@ -26,3 +32,8 @@ with engine.connect() as connection:
         context.run_migrations()
     if sqlite:
         connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    else:
+        # Back to the connection's own timeouts before it returns to the pool.
+        connection.exec_driver_sql("RESET statement_timeout")
+        connection.exec_driver_sql("RESET lock_timeout")
+        connection.commit()

@@ -1,0 +1,146 @@
+"""The background ingester: stores what the spool kept while the database was away.
+
+It runs in the worker process (`triage alerts`), never inside a person's request: a
+person's turn must not wait on, or fail with, somebody else's message. Each file is
+stored in its own transaction; a file the database refuses goes back to the spool
+under its own name, so the next round tries it again and nothing is orphaned.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from webhooks.core import spool
+from webhooks.core.alerts import queue_urgent_alerts
+from webhooks.core.spool import SpooledMessage, SpooledReferral
+from webhooks.db import conversations, referrals, risks
+from webhooks.db.models import Conversation, Message, Referral, as_utc
+from webhooks.teams import TeamDirectory
+
+log = logging.getLogger(__name__)
+# A message spooled without a delivery id (web chat) is given one from its file, so a
+# crash between storing it and removing the file cannot store it twice.
+SPOOL_ID_PREFIX = "spool-"
+
+
+@dataclass(frozen=True)
+class Drained:
+    """What one round stored, and whether the database stopped it part way."""
+
+    messages: int = 0
+    referrals: int = 0
+    # The database refused: the rest waits for the next round.
+    stopped_by: str | None = None
+
+
+@dataclass
+class Ingester:
+    """Stores spooled messages and referrals, oldest first, each in its own transaction."""
+
+    sessions: Callable[[], Session]
+    directory: Path
+    teams: TeamDirectory
+
+    def recover(self) -> int:
+        """At start: take back files a stopped ingester had claimed."""
+        return spool.recover_claims(self.directory)
+
+    def drain(self, now: datetime) -> Drained:
+        """Store everything waiting; stop at the first database error (it is down)."""
+        messages = stored_referrals = 0
+        for path in spool.waiting(self.directory):
+            claimed = spool.claim(path)
+            if claimed is None:
+                continue  # another ingester has it
+            referral = spool.is_referral(path, self.directory)
+            try:
+                if referral:
+                    self._store_referral(spool.read_referral(claimed), now)
+                else:
+                    self._store_message(spool.read_message(claimed), spool.file_id(path), now)
+            except SQLAlchemyError as error:
+                spool.unclaim(claimed)
+                log.error("spooled files wait for the database: %s", type(error).__name__)
+                return Drained(messages, stored_referrals, type(error).__name__)
+            except (ValueError, TypeError, KeyError) as error:
+                log.error("spooled file unreadable: %s", type(error).__name__)
+                spool.set_aside(claimed, claimed.parent)
+                continue
+            claimed.unlink()
+            if referral:
+                stored_referrals += 1
+            else:
+                messages += 1
+        if messages or stored_referrals:
+            log.info("stored %d spooled message(s), %d referral(s)", messages, stored_referrals)
+        return Drained(messages, stored_referrals)
+
+    def _store_message(self, kept: SpooledMessage, file_id: str, now: datetime) -> None:
+        delivery = kept.external_id or f"{SPOOL_ID_PREFIX}{file_id}"
+        at = datetime.fromisoformat(kept.received_at)
+        with self.sessions() as session:
+            if kept.stored_as is not None:
+                inbound = session.get(Message, kept.stored_as)
+                if inbound is None:
+                    raise KeyError("message")
+                if inbound.status != "received":
+                    return  # its turn's end was stored after all
+            elif conversations.message_by_external_id(session, delivery) is not None:
+                return  # stored already (a retried delivery, or a round cut short)
+            else:
+                conversation = conversations.find_or_open_conversation(
+                    session, kept.team_id, kept.channel, kept.contact_key
+                )
+                inbound = conversations.add_inbound(
+                    session, conversation, kept.text, delivery, at=at
+                )
+            # Rasa never answered it: a practitioner follows it up (the queue lists it).
+            inbound.status = "pending"
+            for text in kept.replies:
+                conversations.add_outbound(session, inbound, text, (), at=at)
+            if kept.risk_categories:
+                risks.add_risk_flags(
+                    session, inbound, kept.risk_categories, kept.risk_evidence, at=at
+                )
+                self._alert(session, inbound.conversation, now)
+                log.warning(
+                    "risk found (%s) in a spooled message, conversation %s",
+                    ",".join(kept.risk_categories),
+                    inbound.conversation_id,
+                )
+            session.commit()
+
+    def _store_referral(self, kept: SpooledReferral, now: datetime) -> None:
+        at = datetime.fromisoformat(kept.received_at)
+        with self.sessions() as session:
+            conversation = session.get(Conversation, kept.conversation_id)
+            if conversation is None:
+                raise KeyError("conversation")
+            if _already_stored(session, conversation.id, at):
+                return
+            referral = referrals.create_referral(session, conversation, kept.record, at=at)
+            self._alert(session, conversation, now)
+            session.commit()
+            log.info("spooled referral %s stored for team %s", referral.id, referral.team_id)
+
+    def _alert(self, session: Session, conversation: Conversation, now: datetime) -> None:
+        team = self.teams.by_id(conversation.team_id)
+        if team is not None:
+            queue_urgent_alerts(session, conversation.id, team, now)
+
+
+def _already_stored(session: Session, conversation_id: str, at: datetime) -> bool:
+    submitted = session.scalars(
+        select(Referral.submitted_at).where(
+            Referral.conversation_id == conversation_id, Referral.status != "incomplete"
+        )
+    )
+    return any(moment is not None and as_utc(moment) == as_utc(at) for moment in submitted)
