@@ -65,7 +65,7 @@ class RunningStack:
             self.output.append(self.lines.get())
         return self.output
 
-    def children(self) -> dict[int, str]:
+    def children(self) -> dict[int, list[str]]:
         """The processes `triage up` started (each leads its own process group), with
         their command lines."""
         return children_of(self.process.pid)
@@ -74,8 +74,8 @@ class RunningStack:
         """The Rasa server of this stack (found by its port on its command line)."""
         [pid] = [
             pid
-            for pid, command in self.children().items()
-            if " run -m " in command and f" -p {self.env['RASA_PORT']} " in command
+            for pid, argv in self.children().items()
+            if "run" in argv and "-m" in argv and f" -p {self.env['RASA_PORT']} " in " ".join(argv)
         ]
         return pid
 
@@ -121,9 +121,9 @@ def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
         lines.put(line)
 
 
-def children_of(parent: int) -> dict[int, str]:
+def children_of(parent: int) -> dict[int, list[str]]:
     """The processes whose parent is `parent`, with their command lines (Linux /proc)."""
-    found: dict[int, str] = {}
+    found: dict[int, list[str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -134,7 +134,7 @@ def children_of(parent: int) -> dict[int, str]:
             continue
         # "pid (name) state ppid ...": the name may hold spaces and brackets.
         if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            found[int(entry.name)] = command.replace(b"\0", b" ").decode(errors="replace")
+            found[int(entry.name)] = command.decode(errors="replace").split("\0")[:-1]
     return found
 
 

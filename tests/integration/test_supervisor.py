@@ -8,6 +8,7 @@ on SQLite and on PostgreSQL with Redis locks.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -92,6 +93,17 @@ def test_a_referral_carries_on_at_the_same_question_after_rasa_is_killed(
     assert not set(rest) & {*asked, question}
     assert NAME in queued_names(stack)
     assert stored_fields(referral_by_name(stack, TEAM, NAME)) == expected_fields(FLOW, "self", NAME)
+
+
+@pytest.mark.parametrize("name", ["gateway", "rasa", "actions", "alerts"])
+def test_triage_serve_runs_the_command_line_triage_up_runs(stack: RunningStack, name: str) -> None:
+    # What a Procfile or a systemd unit runs is what `make run` runs, to the letter.
+    printed = stack.triage("serve", name, "--print")
+    assert printed.returncode == 0, printed.stderr
+    command = shlex.split(printed.stdout)
+    # A script's interpreter comes first on the command line of the running process.
+    running = [argv for argv in stack.children().values() if argv[-len(command) :] == command]
+    assert len(running) == 1, (command, list(stack.children().values()))
 
 
 # Run in Rasa's own environment: save a conversation through the stores the endpoints

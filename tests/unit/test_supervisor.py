@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from tests.conftest import free_port
+from webhooks.cli.serve import PROCESSES
 from webhooks.config import PROJECT_ROOT
 from webhooks.dev.rasa_stores import RasaStores
 from webhooks.dev.stack import ProcessSpec, Stack, StackError
@@ -362,3 +363,21 @@ def test_the_endpoints_file_is_readable_by_its_owner_only(tmp_path: Path) -> Non
     stores.prepare(endpoints, "http://127.0.0.1:5055/webhook")
 
     assert endpoints.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_procfile_runs_each_process_through_triage_serve() -> None:
+    procfile = (PROJECT_ROOT / "Procfile").read_text().splitlines()
+    commands = [line.split(":", 1)[1].strip() for line in procfile if not line.startswith("#")]
+    assert sorted(commands) == sorted(f".venv/bin/triage serve {name}" for name in PROCESSES)
+
+
+@pytest.mark.parametrize("name", list(PROCESSES))
+def test_each_systemd_unit_runs_its_process_through_triage_serve_and_restarts_it(
+    name: str,
+) -> None:
+    units = PROJECT_ROOT / "deploy" / "systemd"
+    unit = (units / f"triage-{name}.service").read_text().splitlines()
+    assert f"ExecStart=/opt/triage/.venv/bin/triage serve {name}" in unit
+    assert "Restart=always" in unit
+    assert "PartOf=triage.target" in unit
+    assert f"triage-{name}.service" in (units / "triage.target").read_text()
