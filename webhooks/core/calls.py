@@ -90,6 +90,8 @@ def continue_by_text(core: ConversationCore, team: Team, call_sid: str) -> bool:
         return False
     question = " ".join(reply.text for reply in _open_question(core, conversation))
     text = core.wording.say("voice_continue_by_text", question=question)
+    # Nothing is held while Twilio answers.
+    core.work.release()
     try:
         core.transports.send_sms(conversation.phone, team.numbers[0], text)
     except TransportError as error:
@@ -135,12 +137,14 @@ def keep_what_was_answered(core: ConversationCore, conversation: Conversation, t
     if last is None:
         return
     metadata = gateway_metadata(team, VOICE, core.now)
+    # Nothing is held while the bot answers.
+    core.work.release()
     try:
         bot_messages = core.rasa.send(conversation.id, f"/{SNAPSHOT}", metadata)
     except RasaUnavailable:
         return
     inbound = Inbound(team=team, channel=VOICE, contact_key=conversation.contact_key, text="")
-    endings = FlowEndings(core.work, core.wording, core.now)
+    endings = FlowEndings(core.work, core.wording, core.now, core.spool_dir)
     for bot_message in bot_messages:
         if REFERRAL in bot_message.custom:
             endings.handle(bot_message.custom, inbound, last)

@@ -74,6 +74,8 @@ def receive_files(
         conversation = conversations.find_or_open_conversation(
             work.session, team_id, channel, contact_key
         )
+        # Nothing is held while the files download from Twilio.
+        work.release()
     except SQLAlchemyError as error:
         log.error("documents not stored: %s", type(error).__name__)
         work.rollback()
