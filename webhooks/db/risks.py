@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from webhooks.db.models import Alert, Message, Referral, RiskFlag, utcnow
@@ -94,3 +94,30 @@ def due_alerts(session: Session, now: datetime) -> list[Alert]:
 def alerts_for(session: Session, referral_id: int) -> list[Alert]:
     """Every alert queued for one referral."""
     return list(session.scalars(select(Alert).where(Alert.referral_id == referral_id)))
+
+
+def alert_counts(session: Session, failing_after_attempts: int) -> tuple[int, int, int]:
+    """Alerts pending, failed, and failing for a referral nobody has acknowledged.
+
+    Failing: given up on, or still pending with `failing_after_attempts` or more tries
+    and the last one failed (a sent alert clears `last_error`).
+    """
+    failing = or_(
+        Alert.status == "failed",
+        and_(
+            Alert.status == "pending",
+            Alert.attempts >= failing_after_attempts,
+            Alert.last_error.is_not(None),
+        ),
+    )
+    query = (
+        select(
+            func.count().filter(Alert.status == "pending"),
+            func.count().filter(Alert.status == "failed"),
+            func.count().filter(and_(failing, Referral.acknowledged_at.is_(None))),
+        )
+        .select_from(Alert)
+        .join(Referral, Referral.id == Alert.referral_id)
+    )
+    pending, failed, failing_count = session.execute(query).one()
+    return int(pending), int(failed), int(failing_count)

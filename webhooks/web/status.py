@@ -12,12 +12,13 @@ import logging
 
 from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from webhooks.core.rasa_client import action_server_ready
+from webhooks.core.spool import UNREADABLE
+from webhooks.db import risks
 from webhooks.db.engine import db_session
-from webhooks.db.models import Alert, Referral
 from webhooks.observability import metrics
 from webhooks.observability.backlog import (
     SPOOL_STALE_SECONDS,
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 FAILING_AFTER_ATTEMPTS = 3
 # The spool's folder of files that could not be read (webhooks.core.spool.UNREADABLE):
 # kept for a person, never drained, so reported apart and not held against readiness.
-SET_ASIDE = "unreadable"
 
 
 @bp.get("/healthz")
@@ -93,7 +93,7 @@ _REASONS = {
 
 
 def _spool() -> SpoolState:
-    return spool_state(services().settings.spool_dir, set_aside=SET_ASIDE)
+    return spool_state(services().settings.spool_dir, set_aside=UNREADABLE)
 
 
 def _database_ok() -> bool:
@@ -112,25 +112,8 @@ def _alert_counts() -> AlertCounts | None:
     the last of FAILING_AFTER_ATTEMPTS or more tries failed (a sent alert clears
     `last_error`). Once the referral is acknowledged the alert no longer counts.
     """
-    failing = or_(
-        Alert.status == "failed",
-        and_(
-            Alert.status == "pending",
-            Alert.attempts >= FAILING_AFTER_ATTEMPTS,
-            Alert.last_error.is_not(None),
-        ),
-    )
-    query = (
-        select(
-            func.count().filter(Alert.status == "pending"),
-            func.count().filter(Alert.status == "failed"),
-            func.count().filter(and_(failing, Referral.acknowledged_at.is_(None))),
-        )
-        .select_from(Alert)
-        .join(Referral, Referral.id == Alert.referral_id)
-    )
     try:
-        pending, failed, failing_count = db_session().execute(query).one()
+        pending, failed, failing_count = risks.alert_counts(db_session(), FAILING_AFTER_ATTEMPTS)
     except SQLAlchemyError as error:
         log.warning("alerts not readable: %s", type(error).__name__)
         return None
