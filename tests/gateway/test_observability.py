@@ -220,7 +220,7 @@ def test_the_spool_gauges_count_what_waits_and_age_the_oldest(
     spooled(settings.spool_dir, ".2026-11-24T100100-bb.json.77.claimed", 125)
     spooled(settings.spool_dir, "held/2026-11-24T100200-cc.json", 60)
     spooled(settings.spool_dir, "notes.txt", 900)  # not a spooled item
-    spooled(settings.spool_dir, "unreadable/2026-11-24T090000-dd.json", 900)
+    spooled(settings.spool_dir, "set-aside/2026-11-24T090000-dd.json", 900)
     samples = scrape(client)
     assert value(samples, "triage_spool_depth") == 3
     assert 125 <= value(samples, "triage_spool_oldest_age_seconds") < 135

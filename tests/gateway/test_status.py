@@ -114,7 +114,7 @@ def test_files_set_aside_as_unreadable_do_not_hold_readiness_back(
     client: FlaskClient, settings: Settings
 ) -> None:
     # Only a person can deal with them; /metrics counts them (triage_spool_set_aside).
-    spooled(settings.spool_dir, "unreadable/2026-11-24T100000-aa.json", SPOOL_STALE_SECONDS * 10)
+    spooled(settings.spool_dir, "set-aside/2026-11-24T100000-aa.json", SPOOL_STALE_SECONDS * 10)
     _, body = readiness(client)
     assert body["checks"]["spool_draining"] is True
 

@@ -24,7 +24,8 @@ from webhooks.teams import load_teams
 from webhooks.wording import Wording
 
 # After a database error the next round waits longer each time, up to this.
-MAX_PAUSE_SECONDS = 300
+# Short enough that alerts resume soon after the database is back.
+MAX_PAUSE_SECONDS = 60
 
 
 @click.command()
@@ -48,24 +49,24 @@ def alerts(once: bool, interval: int) -> None:
     try:
         while True:
             now = _now(settings)
+            drained = ingester.drain(now)
+            down = drained.stopped_by
             try:
-                drained = ingester.drain(now)
-                if drained.stopped_by is not None:
-                    raise _DatabaseDown(drained.stopped_by)
-                try:
-                    with sessions() as session:
-                        sent = deliver_due(session, now, teams, wording, senders.send, link_base)
-                except SQLAlchemyError as error:
-                    raise _DatabaseDown(type(error).__name__) from error
-            except _DatabaseDown as down:
+                # Alerts go out even while some spooled files wait.
+                with sessions() as session:
+                    sent = deliver_due(session, now, teams, wording, senders.send, link_base)
+            except SQLAlchemyError as error:
+                down = down or type(error).__name__
+                sent = 0
+            if down is not None:
                 failures += 1
                 pause = min(interval * 2**failures, MAX_PAUSE_SECONDS)
                 click.echo(
-                    f"the database is not available ({down.reason}); trying again in {pause} s",
+                    f"the database is not available ({down}); trying again in {pause} s",
                     err=True,
                 )
                 if once:
-                    raise SystemExit(1) from None
+                    raise SystemExit(1)
                 time.sleep(pause)
                 continue
             if failures:
@@ -84,14 +85,6 @@ def alerts(once: bool, interval: int) -> None:
     finally:
         senders.http.close()
         engine.dispose()
-
-
-class _DatabaseDown(Exception):
-    """The database refused this round (the error's class name, never its text)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _now(settings: Settings) -> datetime:

@@ -105,7 +105,8 @@ def take_file(
             documents.add_document(
                 work.session, conversation_id, incoming.source_id, checked, cipher, at
             )
-            work.commit()
+        # Stored (now or by an earlier delivery); nothing held while the next downloads.
+        work.commit()
     except SQLAlchemyError as error:
         log.error("document not stored: %s", type(error).__name__)
         work.rollback()

@@ -10,7 +10,7 @@ treated like the safety net's own finding: flagged, urgent, and the crisis conta
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,9 @@ class FlowEndings:
     # Where a referral the database refuses waits for the ingester; None: nowhere (the
     # person is told it was not sent).
     spool_dir: Path | None = None
+    # Risk categories the flow found this turn, noted before they are written: if the
+    # database fails, the turn keeps them on disk with the message.
+    found: list[str] = field(default_factory=list)
 
     def handle(self, custom: dict[str, Any], inbound: Inbound, message: Message) -> list[Reply]:
         """The replies for one custom payload; empty when it is not one of ours."""
@@ -117,15 +120,20 @@ class FlowEndings:
         """
         if self.spool_dir is None:
             return [Reply(self.wording.say_for(inbound.team, "referral_not_saved"))]
-        keep_referral(
-            self.spool_dir,
-            SpooledReferral(
-                team_id=inbound.team.id,
-                conversation_id=conversation_id,
-                record=payload,
-                received_at=self.now.isoformat(),
-            ),
-        )
+        try:
+            keep_referral(
+                self.spool_dir,
+                SpooledReferral(
+                    team_id=inbound.team.id,
+                    conversation_id=conversation_id,
+                    record=payload,
+                    received_at=self.now.isoformat(),
+                ),
+            )
+        except OSError as error:
+            # The disk too (full?): the person must not hear that it is kept.
+            log.error("referral not kept on disk either: %s", type(error).__name__)
+            return [Reply(self.wording.say_for(inbound.team, "referral_not_saved"))]
         if payload.get("complete", True) is False:
             # Kept part way, as it would have been: nothing was going to the team yet.
             return [Reply(self.wording.say("referral_stopped"), ends_conversation=True)]
@@ -154,6 +162,7 @@ class FlowEndings:
         """Record risk the flow found; the person hears the contacts if it is about them."""
         category = found.category
         source = found.source or "flow"
+        self.found.append(category)
         risks.add_risk_flags(
             self.work.session, message, [category], [f"flow:{source}"], at=self.now
         )

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError, TimeoutError
 from sqlalchemy.orm import Session
 
 from webhooks.core import spool
@@ -26,6 +26,9 @@ from webhooks.db.models import Conversation, Message, Referral, as_utc
 from webhooks.teams import TeamDirectory
 
 log = logging.getLogger(__name__)
+# Errors that mean the database cannot be reached or did not answer in time: the file
+# waits for the next round. Any other database error is a refusal of what the file holds.
+DATABASE_DOWN = (OperationalError, InterfaceError, TimeoutError)
 # A message spooled without a delivery id (web chat) is given one from its file, so a
 # crash between storing it and removing the file cannot store it twice.
 SPOOL_ID_PREFIX = "spool-"
@@ -54,7 +57,12 @@ class Ingester:
         return spool.recover_claims(self.directory)
 
     def drain(self, now: datetime) -> Drained:
-        """Store everything waiting; stop at the first database error (it is down)."""
+        """Store everything waiting; stop when the database is down.
+
+        A file the database refuses as it is (a value it cannot hold) would be refused
+        every round and hold up everything behind it: it is set aside for a person.
+        """
+        spool.recover_claims(self.directory)
         messages = stored_referrals = 0
         for path in spool.waiting(self.directory):
             claimed = spool.claim(path)
@@ -66,15 +74,21 @@ class Ingester:
                     self._store_referral(spool.read_referral(claimed), now)
                 else:
                     self._store_message(spool.read_message(claimed), spool.file_id(path), now)
-            except SQLAlchemyError as error:
+            except DATABASE_DOWN as error:
                 spool.unclaim(claimed)
                 log.error("spooled files wait for the database: %s", type(error).__name__)
                 return Drained(messages, stored_referrals, type(error).__name__)
-            except (ValueError, TypeError, KeyError) as error:
-                log.error("spooled file unreadable: %s", type(error).__name__)
-                spool.set_aside(claimed, claimed.parent)
+            except SQLAlchemyError as error:
+                log.error("the database refused a spooled file: %s", type(error).__name__)
+                spool.set_aside(claimed, self.directory)
                 continue
-            claimed.unlink()
+            except (ValueError, TypeError, KeyError, AttributeError, OSError) as error:
+                log.error("spooled file unreadable: %s", type(error).__name__)
+                spool.set_aside(claimed, self.directory)
+                continue
+            # Gone already if a second ingester took it back as abandoned: storing is
+            # idempotent, so that one finds it stored and only removes it.
+            claimed.unlink(missing_ok=True)
             if referral:
                 stored_referrals += 1
             else:
@@ -91,7 +105,7 @@ class Ingester:
                 inbound = session.get(Message, kept.stored_as)
                 if inbound is None:
                     raise KeyError("message")
-                if inbound.status != "received":
+                if conversations.replies_to(session, inbound):
                     return  # its turn's end was stored after all
             elif conversations.message_by_external_id(session, delivery) is not None:
                 return  # stored already (a retried delivery, or a round cut short)
@@ -102,11 +116,12 @@ class Ingester:
                 inbound = conversations.add_inbound(
                     session, conversation, kept.text, delivery, at=at
                 )
-            # Rasa never answered it: a practitioner follows it up (the queue lists it).
-            inbound.status = "pending"
+            if inbound.status == "received":
+                # Rasa never answered it: a practitioner follows it up (the queue lists it).
+                inbound.status = "pending"
             for text in kept.replies:
                 conversations.add_outbound(session, inbound, text, (), at=at)
-            if kept.risk_categories:
+            if kept.risk_categories and not risks.message_is_flagged(session, inbound.id):
                 risks.add_risk_flags(
                     session, inbound, kept.risk_categories, kept.risk_evidence, at=at
                 )

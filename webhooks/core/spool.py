@@ -4,7 +4,8 @@ The spool directory holds:
   <dir>/<arrival>-<uuid>.json            an inbound message (SpooledMessage)
   <dir>/referrals/<arrival>-<uuid>.json  a referral whose save failed (SpooledReferral)
   .<name>.<pid>.claimed                  a file being stored by the ingester with that pid
-  <dir>/unreadable/                      files that could not be read, kept for a person
+  <dir>/set-aside/                       files that could not be read, or that the database
+                                         refused as they are: kept for a person, never deleted
 Each file is written atomically (temp file, fsync, rename) so a crash never leaves half
 of one, and is removed only after the database has committed what it holds. Names start
 with the arrival time in nanoseconds by the machine's own clock, so they sort in the
@@ -24,8 +25,11 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 REFERRALS = "referrals"
-UNREADABLE = "unreadable"
+SET_ASIDE = "set-aside"
 CLAIMED_SUFFIX = ".claimed"
+# Storing one file takes milliseconds: a claim or a half-written file this old belongs to
+# a process that stopped (even if its pid has since been given to another).
+STALE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ def claim(path: Path) -> Path | None:
         path.rename(claimed)
     except FileNotFoundError:
         return None
+    # From now on its age is how long this claim has lasted (see STALE_SECONDS).
+    os.utime(claimed)
     return claimed
 
 
@@ -99,36 +105,36 @@ def unclaim(claimed: Path) -> Path:
 
 
 def recover_claims(directory: Path) -> int:
-    """Give back files claimed by processes that are no longer running; return how many.
+    """Give back files left claimed by processes that stopped; return how many.
 
     An ingester that died between claiming a file and storing it would otherwise leave
-    it where nothing reads it again.
+    it where nothing reads it again. A file half written when its writer was killed is
+    set aside: what it holds may be cut short, so a person looks at it.
     """
     recovered = 0
     for folder in (directory, directory / REFERRALS):
         if not folder.is_dir():
             continue
         for claimed in folder.glob(f".*{CLAIMED_SUFFIX}"):
-            owner = _owner_pid(claimed.name)
-            if owner is not None and owner != os.getpid() and _running(owner):
+            if not _abandoned(claimed):
                 continue
             try:
                 unclaim(claimed)
             except FileNotFoundError:
                 continue
             recovered += 1
+        for partial in folder.glob(".*.tmp"):
+            if _age_seconds(partial) > STALE_SECONDS:
+                _move_aside(partial, directory, partial.name.lstrip("."))
     if recovered:
         log.warning("gave back %d spooled file(s) left claimed by a stopped process", recovered)
     return recovered
 
 
 def set_aside(claimed: Path, directory: Path) -> Path:
-    """Move a file that cannot be read out of the way, never deleting it."""
-    aside = directory / UNREADABLE
-    aside.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = aside / _original_name(claimed.name)
-    claimed.rename(target)
-    log.error("a spooled file could not be read and was set aside in %s", aside)
+    """Move a claimed file that cannot be stored as it is out of the way, never deleting it."""
+    target = _move_aside(claimed, directory, _original_name(claimed.name))
+    log.error("a spooled file was set aside in %s for a person to look at", target.parent)
     return target
 
 
@@ -164,6 +170,30 @@ def _write(directory: Path, content: dict[str, Any]) -> Path:
     final = directory / name
     temporary.rename(final)
     return final
+
+
+def _move_aside(path: Path, directory: Path, name: str) -> Path:
+    aside = directory / SET_ASIDE
+    aside.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Kept apart from messages: a referral set aside is named so.
+    prefix = f"{REFERRALS}-" if path.parent.name == REFERRALS else ""
+    target = aside / f"{prefix}{name}"
+    path.rename(target)
+    return target
+
+
+def _abandoned(claimed: Path) -> bool:
+    owner = _owner_pid(claimed.name)
+    if owner is None or owner == os.getpid() or not _running(owner):
+        return True
+    return _age_seconds(claimed) > STALE_SECONDS
+
+
+def _age_seconds(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def _unclaimed(folder: Path) -> list[Path]:

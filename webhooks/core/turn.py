@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -49,6 +49,8 @@ class TurnHandler:
     """
 
     core: ConversationCore
+    # Risk the flow found this turn (see FlowEndings.found).
+    flow_found: list[str] = field(default_factory=list)
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one inbound message, and count the turn and its replies by kind."""
@@ -66,6 +68,8 @@ class TurnHandler:
         down the person still gets the crisis contacts, and the message (with what was
         found and said) waits on disk for the ingester.
         """
+        # No database text column can hold a NUL: one would be refused for ever.
+        inbound = replace(inbound, text=inbound.text.replace("\x00", ""))
         assessment = assess_risk(inbound.text)
         if " ".join(inbound.text.lower().split()) not in self.core.choices:
             # The learned net reads free text only: a bag of words once took the choice
@@ -77,7 +81,7 @@ class TurnHandler:
             log.error("database unavailable: %s", type(error).__name__)
             self.core.work.rollback()
             replies = self._without_database(inbound, assessment)
-            spool(self.core.spool_dir, _spooled(inbound, self.core.now, assessment, replies))
+            self._keep(_spooled(inbound, self.core.now, assessment, replies))
             return replies
         if isinstance(stored, list):
             return stored
@@ -89,9 +93,9 @@ class TurnHandler:
             # added to it when the database is back.
             log.error("database failed during a turn: %s", type(error).__name__)
             self.core.work.rollback()
+            assessment = self._with_flow_risk(assessment)
             replies = self._without_database(inbound, assessment)
-            kept = _spooled(inbound, self.core.now, assessment, replies, _stored_id(message))
-            spool(self.core.spool_dir, kept)
+            self._keep(_spooled(inbound, self.core.now, assessment, replies, _stored_id(message)))
             return replies
 
     def _store(self, inbound: Inbound) -> tuple[Message, datetime | None] | list[Reply]:
@@ -112,11 +116,13 @@ class TurnHandler:
             # Checkpoint: the message is kept before anything else happens to it.
             self.core.work.commit()
         except IntegrityError:
-            if not inbound.external_id:
+            self.core.work.rollback()
+            if not inbound.external_id or not conversations.message_by_external_id(
+                session, inbound.external_id
+            ):
                 raise
             # The same delivery arrived twice at once (Twilio retries): the other request
             # stored it first and is answering it.
-            self.core.work.rollback()
             return self._replies_to_earlier(inbound.external_id)
         return message, last_seen
 
@@ -239,16 +245,38 @@ class TurnHandler:
             # person still hears these replies; the record of them waits on disk.
             log.error("database failed at the end of a turn: %s", type(error).__name__)
             self.core.work.rollback()
-            kept = _spooled(inbound, self.core.now, assessment, replies, _stored_id(message))
-            spool(self.core.spool_dir, kept)
+            assessment = self._with_flow_risk(assessment)
+            self._keep(_spooled(inbound, self.core.now, assessment, replies, _stored_id(message)))
         return replies
+
+    def _with_flow_risk(self, assessment: RiskAssessment) -> RiskAssessment:
+        """The safety net's finding, with what the flow found this turn (never written)."""
+        added = [c for c in self.flow_found if c not in assessment.categories]
+        if not added:
+            return assessment
+        return replace(
+            assessment,
+            categories=(*assessment.categories, *added),
+            evidence=(*assessment.evidence, *(f"flow:{category}" for category in added)),
+        )
+
+    def _keep(self, message: SpooledMessage) -> None:
+        try:
+            spool(self.core.spool_dir, message)
+        except OSError as error:
+            # Nothing more can be done here; the person still gets their answer.
+            log.critical("a message could not be kept on disk: %s", type(error).__name__)
 
     def _replies_for(
         self, bot_message: BotMessage, inbound: Inbound, message: Message
     ) -> list[Reply]:
         if bot_message.custom:
             endings = FlowEndings(
-                self.core.work, self.core.wording, self.core.now, self.core.spool_dir
+                self.core.work,
+                self.core.wording,
+                self.core.now,
+                self.core.spool_dir,
+                found=self.flow_found,
             )
             return endings.handle(bot_message.custom, inbound, message)
         if bot_message.text:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 CONNECT_TIMEOUT_SECONDS = 3
 STATEMENT_TIMEOUT_MS = 4000
 SQLITE_BUSY_TIMEOUT_MS = 4000
+# Data sent and not acknowledged for this long means the server is gone.
+TCP_USER_TIMEOUT_MS = 8000
 # Waiting for a free pooled connection counts too (the default is 30 s).
 POOL_TIMEOUT_SECONDS = 4
 
@@ -45,7 +47,17 @@ def make_engine(database_url: str) -> Engine:
         pool_timeout=POOL_TIMEOUT_SECONDS,
         # A statement stuck behind a lock, or on a database that stopped answering, is
         # cancelled by the server instead of holding the person's turn.
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": options},
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "options": options,
+            # A server cut off by the network (not one that refuses) is noticed by TCP
+            # within seconds instead of the kernel's default of minutes.
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 2,
+            "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+        },
     )
 
 
@@ -82,8 +94,11 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def init_app(app: Flask, engine: Engine) -> None:
-    """Attach a session factory to the app and close each request's session after it."""
+    """Attach session factories to the app and close each request's session after it."""
     app.extensions["session_factory"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.extensions["read_session_factory"] = sessionmaker(
+        bind=deferred(engine), expire_on_commit=False
+    )
     app.extensions["engine"] = engine
 
     @app.teardown_appcontext
@@ -93,9 +108,17 @@ def init_app(app: Flask, engine: Engine) -> None:
             session.close()
 
 
+# Requests that only read: on SQLite their session begins DEFERRED and takes no lock, so
+# a queue page or a readiness probe never makes a person's turn wait. A view answering
+# one of these methods must not write.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def db_session() -> Session:
     """This request's session; the view that writes decides when to commit."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["session_factory"]()
+        reading = has_request_context() and request.method in READING_METHODS
+        factory = "read_session_factory" if reading else "session_factory"
+        g.db_session = current_app.extensions[factory]()
     session: Session = g.db_session
     return session

@@ -41,6 +41,14 @@ def add_risk_flags(
     return flags
 
 
+def message_is_flagged(session: Session, message_id: int) -> bool:
+    """Whether risk has been recorded on this message already."""
+    found = session.scalars(
+        select(RiskFlag.id).where(RiskFlag.message_id == message_id).limit(1)
+    ).first()
+    return found is not None
+
+
 def has_risk_flags(session: Session, conversation_id: str) -> bool:
     """Whether the safety net has found risk anywhere in this conversation."""
     found = session.scalars(

@@ -16,9 +16,10 @@ with engine.connect() as connection:
         connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
     else:
         # The gateway's short statement timeout is for a person's turn; a migration that
-        # rewrites a large table may rightly take longer.
+        # rewrites a large table may rightly take longer. Waiting for a lock stays bounded:
+        # queued behind a long transaction, it would make every turn queue behind it.
         connection.exec_driver_sql("SET statement_timeout = 0")
-        connection.exec_driver_sql("SET lock_timeout = 0")
+        connection.exec_driver_sql("SET lock_timeout = '10s'")
         connection.commit()
     context.configure(
         connection=connection,
@@ -28,12 +29,15 @@ with engine.connect() as connection:
         # a failed upgrade is rolled back whole instead of being left half applied.
         transactional_ddl=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
-    if sqlite:
-        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
-    else:
-        # Back to the connection's own timeouts before it returns to the pool.
-        connection.exec_driver_sql("RESET statement_timeout")
-        connection.exec_driver_sql("RESET lock_timeout")
-        connection.commit()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        else:
+            # Back to the connection's own timeouts before it returns to the pool.
+            connection.rollback()
+            connection.exec_driver_sql("RESET statement_timeout")
+            connection.exec_driver_sql("RESET lock_timeout")
+            connection.commit()

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from webhooks.core.rasa_client import action_server_ready
-from webhooks.core.spool import UNREADABLE
+from webhooks.core.spool import SET_ASIDE
 from webhooks.db import risks
 from webhooks.db.engine import db_session
 from webhooks.observability import metrics
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # A pending alert whose last try failed, after this many tries, keeps failing: the
 # first tries may meet a brief outage, the third is past 3 minutes of back-off.
 FAILING_AFTER_ATTEMPTS = 3
-# The spool's folder of files that could not be read (webhooks.core.spool.UNREADABLE):
+# The spool's folder of files that could not be read (webhooks.core.spool.SET_ASIDE):
 # kept for a person, never drained, so reported apart and not held against readiness.
 
 
@@ -52,6 +52,8 @@ def readyz() -> ResponseReturnValue:
     database = _database_ok()
     # Not asked again of a database that did not answer (it could be slow to refuse).
     alerts = _alert_counts() if database else None
+    # Done with the database before asking Rasa and the action server, which may be slow.
+    _end_reading()
     spool = _spool()
     checks = {
         "database": database,
@@ -93,7 +95,14 @@ _REASONS = {
 
 
 def _spool() -> SpoolState:
-    return spool_state(services().settings.spool_dir, set_aside=UNREADABLE)
+    return spool_state(services().settings.spool_dir, set_aside=SET_ASIDE)
+
+
+def _end_reading() -> None:
+    try:
+        db_session().rollback()
+    except SQLAlchemyError as error:
+        log.warning("database unavailable: %s", type(error).__name__)
 
 
 def _database_ok() -> bool:
