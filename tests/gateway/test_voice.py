@@ -230,7 +230,8 @@ def test_risk_on_a_call_offers_to_put_the_caller_through_to_the_crisis_line(
     assert "press 1 or say yes" in body
     assert "/twilio/voice/connect" in body
     through = said(post(client, "/twilio/voice/connect", call_params(Digits="1")))
-    assert "<Dial>+448081866798</Dial>" in through
+    assert ">+448081866798</Dial>" in through
+    assert 'action="/twilio/voice/after-dial"' in through
 
 
 def test_a_caller_who_carries_on_hears_the_question_again(client: FlaskClient, db: Session) -> None:
@@ -244,7 +245,8 @@ def test_a_caller_who_carries_on_hears_the_question_again(client: FlaskClient, d
 def test_asking_for_a_person_in_hours_reaches_the_office(client: FlaskClient) -> None:
     post(client, "/twilio/voice", call_params())
     body = said(post(client, "/twilio/voice/answer", call_params(Digits="0")))
-    assert "<Dial>+442476961214</Dial>" in body
+    assert ">+442476961214</Dial>" in body
+    assert 'timeout="25"' in body
 
 
 def test_asking_for_a_person_out_of_hours_reaches_the_crisis_line(
@@ -257,7 +259,8 @@ def test_asking_for_a_person_out_of_hours_reaches_the_crisis_line(
         post(client, "/twilio/voice/answer", call_params(SpeechResult="Can I talk to a person?"))
     )
     night.extensions["engine"].dispose()
-    assert "<Dial>+448081866798</Dial>" in body
+    assert ">+448081866798</Dial>" in body
+    assert 'action="/twilio/voice/after-dial"' in body
 
 
 def test_where_no_one_can_be_dialled_the_caller_is_told_who_to_call(

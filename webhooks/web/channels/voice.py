@@ -162,7 +162,7 @@ def connect(call: IncomingCall, team: Team) -> Response:
     wording = services().wording
     if normalise(call.digits or call.speech) in YES_WORDS:
         text = wording.say("voice_connecting_crisis", crisis_name=team.crisis_line.name)
-        return twiml(put_through(text, team.crisis_line.number))
+        return twiml(put_through(text, team.crisis_line.number, action=url_for("voice.after_dial")))
     question = conversation_core().open_question(team, call.call_sid)
     if question is None:
         return _goodbye()
@@ -173,10 +173,16 @@ def _put_through_to_a_person(team: Team) -> Response:
     """The team in hours; out of hours the crisis line; else say who to call."""
     found = services()
     if team.duty.phone and team.hours.is_open(found.now()):
-        return twiml(put_through(found.wording.say("voice_connecting_team"), team.duty.phone))
+        return twiml(
+            put_through(
+                found.wording.say("voice_connecting_team"),
+                team.duty.phone,
+                action=url_for("voice.after_dial"),
+            )
+        )
     if team.crisis_line.dialable:
         text = found.wording.say("voice_connecting_crisis", crisis_name=team.crisis_line.name)
-        return twiml(put_through(text, team.crisis_line.number))
+        return twiml(put_through(text, team.crisis_line.number, action=url_for("voice.after_dial")))
     return twiml(goodbye(found.wording.say_for(team, "voice_cannot_connect")))
 
 
