@@ -84,7 +84,7 @@ def test_with_rasa_down_every_message_is_kept_and_nobody_is_told_sent(
     assert (report["conversations"], report["completed"], report["incomplete"]) == (3, 0, 3)
     assert (report["messages_in"], report["messages_stored"]) == (6, 6)
     assert (report["referrals_expected"], report["lost"]) == (0, 0)
-    # Nothing went smoothly, so nothing is compared with Rasa straight.
+    # Nothing completed, so nothing is compared with Rasa straight.
     assert "rasa_direct_p50_ms" not in report
     assert "stored: 6 of 6 messages, 0 of 0 referrals; lost 0" in result.output
 

@@ -101,7 +101,7 @@ def _rasa_direct(plan: LoadPlan, rasa_url: str, result: LoadResult) -> Figures:
     fresh = [sender_number(plan.first_number + len(result.walks) + i) for i in range(limit)]
     conversations = replays(result.walks, limit, fresh)
     if not conversations:
-        click.echo("rasa direct: no conversation went without a hitch to replay", err=True)
+        click.echo("rasa direct: no completed conversation to replay", err=True)
         return {}
     raw_now = os.environ.get("TRIAGE_NOW", "").strip()
     now = datetime.fromisoformat(raw_now) if raw_now else datetime.now(timezone.utc)

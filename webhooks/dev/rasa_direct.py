@@ -1,6 +1,6 @@
 """What the gateway adds to a turn: the same texts through the gateway and straight to Rasa.
 
-Conversations the bench ran without a hitch are played again, each twice in lockstep:
+Conversations the bench completed are played again, each twice in lockstep:
 through the gateway from a fresh number, and straight to Rasa's REST channel as the
 gateway sends it (the same text for Rasa and the same metadata) from a sender id of its
 own. Each turn is timed both ways one after the other, so both see the same load on the
@@ -55,8 +55,10 @@ class ReplayError(RuntimeError):
 
 
 def replays(walks: list[Walk], limit: int, fresh_senders: list[str]) -> list[Replay]:
-    """Up to `limit` conversations that went without a hitch, each with a fresh number."""
-    chosen = [walk for walk in walks if walk.smooth][: min(limit, len(fresh_senders))]
+    """Up to `limit` completed conversations, each with a fresh number: the texts the bot
+    answered, in order (a text the bot could not answer was sent again and answered)."""
+    chosen = [walk for walk in walks if walk.reference is not None]
+    chosen = chosen[: min(limit, len(fresh_senders))]
     return [
         Replay(walk.target, sender, tuple(t.text for t in walk.turns if t.outcome == ANSWERED))
         for walk, sender in zip(chosen, fresh_senders, strict=False)

@@ -79,11 +79,6 @@ class Walk:
     # Told the referral is kept, to reach the team later (the database refused it).
     kept: bool = False
 
-    @property
-    def smooth(self) -> bool:
-        """Completed with every turn answered by the bot."""
-        return self.reference is not None and all(t.outcome == ANSWERED for t in self.turns)
-
 
 @lru_cache(maxsize=1)
 def _wording() -> dict[str, str]:
