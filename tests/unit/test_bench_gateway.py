@@ -80,7 +80,7 @@ def test_with_rasa_down_every_message_is_kept_and_nobody_is_told_sent(
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.splitlines()[-1])
     # Each person says hello, is told the bot cannot answer, waits and tries once more.
-    assert report["turns"] == report["cannot_answer"] == 6
+    assert report["turns"] == report["cannot_answer"] == report["replies_out"] == 6
     assert (report["conversations"], report["completed"], report["incomplete"]) == (3, 0, 3)
     assert (report["messages_in"], report["messages_stored"]) == (6, 6)
     assert (report["referrals_expected"], report["lost"]) == (0, 0)

@@ -7,6 +7,7 @@ import pytest
 from flows import load_flows
 from webhooks.cli.common import team_directory
 from webhooks.dev.load import LoadResult, figures, percentile
+from webhooks.dev.rasa_direct import comparison, gateway_ms, replays
 from webhooks.dev.scripted import DATA
 from webhooks.dev.texting import (
     ANSWERED,
@@ -64,12 +65,35 @@ def test_percentiles_are_nearest_rank() -> None:
 
 def test_figures_count_every_turn_and_time_only_those_answered() -> None:
     done = Walk("+447700900001", target(TEAMS[0]), reference="LD-7K3QPX", ended=True)
-    done.turns = [Turn("hello", "SM1", 100.0, ANSWERED), Turn("1", "SM2", 300.0, CANNOT_ANSWER)]
+    done.turns = [
+        Turn("hello", "SM1", 100.0, ANSWERED, 2),
+        Turn("1", "SM2", 300.0, CANNOT_ANSWER, 1),
+    ]
     stuck = Walk("+447700900002", target(TEAMS[0]))
     stuck.turns = [Turn("hello", "SM3", 30000.0, ERROR)]
     found = figures(LoadResult([done, stuck], elapsed_seconds=2.0, concurrency=2))
-    assert found["turns"] == 3
+    assert (found["turns"], found["replies_out"]) == (3, 3)
     assert (found["answered"], found["cannot_answer"], found["errors"]) == (1, 1, 1)
     assert (found["completed"], found["incomplete"]) == (1, 1)
     assert (found["p50_ms"], found["max_ms"]) == (100.0, 300.0)
     assert found["throughput_per_s"] == 1.5
+
+
+def test_a_replay_to_rasa_is_the_texts_the_bot_answered_beside_their_gateway_times() -> None:
+    done = Walk("+447700900001", target(TEAMS[0]), reference="LD-7K3QPX", ended=True)
+    done.turns = [
+        Turn("hello", "SM1", 100.0, ANSWERED),
+        Turn("1", "SM2", 40.0, CANNOT_ANSWER),
+        Turn("1", "SM3", 300.0, ANSWERED),
+    ]
+    stuck = Walk("+447700900002", target(TEAMS[0]))
+    stuck.turns = [Turn("hello", "SM4", 50.0, ANSWERED)]
+    [replay] = replays([stuck, done], limit=5)
+    assert replay.texts == ("hello", "1")
+    assert gateway_ms([stuck, done], limit=5) == [100.0, 300.0]
+    assert comparison(direct=[60.0, 80.0], through_gateway=[100.0, 300.0]) == {
+        "rasa_direct_turns": 2,
+        "rasa_direct_p50_ms": 60.0,
+        "rasa_direct_p95_ms": 80.0,
+        "overhead_p50_ms": 40.0,
+    }

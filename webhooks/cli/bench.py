@@ -24,10 +24,10 @@ from flows import load_flows
 from webhooks.cli.common import database_url_from_env, default_gateway_url, team_directory
 from webhooks.dev import procs
 from webhooks.dev.load import Load, LoadPlan, LoadResult, figures
-from webhooks.dev.rasa_direct import ReplayError, replay_all, replays
+from webhooks.dev.rasa_direct import ReplayError, comparison, gateway_ms, replay_all, replays
 from webhooks.dev.secrets import secret_or_dev
 from webhooks.dev.soak import RasaKiller, check_ledger
-from webhooks.dev.texting import Patience, SignatureRefused, Target, sender_number
+from webhooks.dev.texting import Patience, SignatureRefused, Target
 
 Figures = dict[str, float | int | None]
 
@@ -95,24 +95,23 @@ def _run_with_progress(load: Load) -> LoadResult:
         click.echo(f"\r{load.progress()}   ", err=True)
 
 
-def _rasa_direct(plan: LoadPlan, rasa_url: str, result: LoadResult) -> Figures:
+def _rasa_direct(rasa_url: str, result: LoadResult) -> Figures:
+    # One round of conversations, as many as ran at once.
     limit = max(2, result.concurrency)
-    # Numbers after those the run used: fresh conversations, with nobody else texting.
-    fresh = [sender_number(plan.first_number + len(result.walks) + i) for i in range(limit)]
-    conversations = replays(result.walks, limit, fresh)
+    conversations = replays(result.walks, limit)
     if not conversations:
         click.echo("rasa direct: no completed conversation to replay", err=True)
         return {}
     raw_now = os.environ.get("TRIAGE_NOW", "").strip()
     now = datetime.fromisoformat(raw_now) if raw_now else datetime.now(timezone.utc)
     try:
-        paired = replay_all(
-            plan.url, plan.auth_token, rasa_url, conversations, result.concurrency, now
-        )
+        direct = replay_all(rasa_url, conversations, result.concurrency, now)
     except ReplayError as error:
-        click.echo(f"rasa direct: left out, a replayed turn failed ({error})", err=True)
+        click.echo(
+            f"rasa direct: left out, Rasa did not answer a replayed turn ({error})", err=True
+        )
         return {}
-    return dict(paired.figures())
+    return dict(comparison(direct, gateway_ms(result.walks, limit)))
 
 
 def _summary(report: Figures) -> list[str]:
@@ -120,7 +119,8 @@ def _summary(report: Figures) -> list[str]:
         f"conversations: {report['conversations']} ({report['completed']} completed, "
         f"{report['kept']} kept for later, {report['incomplete']} incomplete), "
         f"{report['concurrency']} at a time, {report['elapsed_s']} s",
-        f"turns: {report['turns']}, {report['throughput_per_s']} turns/s, "
+        f"turns: {report['turns']} ({report['replies_out']} replies), "
+        f"{report['throughput_per_s']} turns/s, "
         f"{report['cannot_answer']} answered 'cannot answer', {report['errors']} errors",
         f"latency ms: p50 {report['p50_ms']:.0f}, p95 {report['p95_ms']:.0f}, "
         f"p99 {report['p99_ms']:.0f}, max {report['max_ms']:.0f}",
@@ -139,9 +139,9 @@ def _summary(report: Figures) -> list[str]:
     if "rasa_direct_p50_ms" in report:
         lines.append(
             f"straight to Rasa: p50 {report['rasa_direct_p50_ms']:.0f} ms, "
-            f"p95 {report['rasa_direct_p95_ms']:.0f} ms; the gateway adds "
-            f"{report['overhead_p50_ms']:.0f} ms a turn at the median "
-            f"({report['rasa_direct_turns']} turns timed both ways)"
+            f"p95 {report['rasa_direct_p95_ms']:.0f} ms ({report['rasa_direct_turns']} turns, "
+            f"{report['concurrency']} at a time); the gateway adds "
+            f"{report['overhead_p50_ms']:.0f} ms a turn at the median"
         )
     if report.get("rasa_killed_pid") is not None:
         back = report["rasa_back_after_s"]
@@ -263,7 +263,7 @@ def bench(
         except SQLAlchemyError as error:
             click.echo(f"could not check the database: {type(error).__name__}", err=True)
     if rasa_direct:
-        report.update(_rasa_direct(plan, rasa_url, result))
+        report.update(_rasa_direct(rasa_url, result))
     for line in _summary(report):
         click.echo(line)
     if as_json:

@@ -168,6 +168,7 @@ def figures(result: LoadResult) -> dict[str, float | int]:
         "kept": kept,
         "incomplete": len(result.walks) - completed - kept,
         "turns": len(turns),
+        "replies_out": sum(turn.replies for turn in turns),
         "answered": _count(turns, ANSWERED),
         "cannot_answer": _count(turns, CANNOT_ANSWER),
         "errors": _count(turns, ERROR),

@@ -1,17 +1,16 @@
-"""What the gateway adds to a turn: the same texts through the gateway and straight to Rasa.
+"""What the gateway adds to a turn: the same conversations sent straight to Rasa.
 
-Conversations the bench completed are played again, each twice in lockstep:
-through the gateway from a fresh number, and straight to Rasa's REST channel as the
-gateway sends it (the same text for Rasa and the same metadata) from a sender id of its
-own. Each turn is timed both ways one after the other, so both see the same load on the
-machine; the gateway's overhead is the median of the per-turn differences.
+Conversations the bench completed are played again, after the run, straight to Rasa's
+REST channel as the gateway sends them (the same text for Rasa, the same metadata), each
+from a sender id of its own, as many at once as the bench ran. Rasa's latency there,
+beside the gateway's for the same turns during the run, is what the gateway adds: its
+own work and any wait for a free gateway worker.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,99 +19,71 @@ import requests
 
 from webhooks.core.turn import gateway_metadata, rasa_text
 from webhooks.dev.load import percentile
-from webhooks.dev.texting import ANSWERED, Target, Walk, send, texter
+from webhooks.dev.texting import ANSWERED, Target, Walk
 
 
 @dataclass(frozen=True)
 class Replay:
-    """One conversation to play again: whose flow, a fresh number, and the texts in order."""
+    """One conversation to send to Rasa: whose flow, and the texts in order."""
 
     target: Target
-    sender: str
     texts: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Paired:
-    """Each replayed turn's time through the gateway and straight to Rasa, in ms."""
-
-    gateway_ms: list[float]
-    direct_ms: list[float]
-
-    def figures(self) -> dict[str, float | int]:
-        """Rasa's own percentiles and the gateway's median overhead."""
-        differences = [g - d for g, d in zip(self.gateway_ms, self.direct_ms, strict=True)]
-        return {
-            "rasa_direct_turns": len(self.direct_ms),
-            "rasa_direct_p50_ms": round(percentile(self.direct_ms, 50), 1),
-            "rasa_direct_p95_ms": round(percentile(self.direct_ms, 95), 1),
-            "overhead_p50_ms": round(percentile(differences, 50), 1),
-        }
-
-
 class ReplayError(RuntimeError):
-    """A replayed turn was not answered (the comparison would be meaningless)."""
+    """Rasa did not answer a replayed message (the comparison would be meaningless)."""
 
 
-def replays(walks: list[Walk], limit: int, fresh_senders: list[str]) -> list[Replay]:
-    """Up to `limit` completed conversations, each with a fresh number: the texts the bot
-    answered, in order (a text the bot could not answer was sent again and answered)."""
-    chosen = [walk for walk in walks if walk.reference is not None]
-    chosen = chosen[: min(limit, len(fresh_senders))]
+def _chosen(walks: list[Walk], limit: int) -> list[Walk]:
+    return [walk for walk in walks if walk.reference is not None][:limit]
+
+
+def replays(walks: list[Walk], limit: int) -> list[Replay]:
+    """Up to `limit` completed conversations: the texts the bot answered, in order (a
+    text it could not answer was sent again, and answered, later)."""
     return [
-        Replay(walk.target, sender, tuple(t.text for t in walk.turns if t.outcome == ANSWERED))
-        for walk, sender in zip(chosen, fresh_senders, strict=False)
+        Replay(walk.target, tuple(t.text for t in walk.turns if t.outcome == ANSWERED))
+        for walk in _chosen(walks, limit)
     ]
 
 
-def _direct(http: requests.Session, rasa_url: str, body: Mapping[str, object]) -> float:
-    started = time.perf_counter()
-    try:
-        response = http.post(f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
-    except requests.RequestException as error:
-        raise ReplayError(f"Rasa: {type(error).__name__}") from error
-    if response.status_code != 200:
-        raise ReplayError(f"Rasa: HTTP {response.status_code}")
-    return (time.perf_counter() - started) * 1000
+def gateway_ms(walks: list[Walk], limit: int) -> list[float]:
+    """The gateway's times, during the run, for the turns `replays` sends to Rasa."""
+    return [t.ms for walk in _chosen(walks, limit) for t in walk.turns if t.outcome == ANSWERED]
 
 
-def _play(
-    gateway_url: str, auth_token: str, rasa_url: str, replay: Replay, now: datetime
-) -> Paired:
-    client = texter(gateway_url, auth_token, replay.sender, replay.target)
-    rasa_sender = f"bench-direct-{uuid.uuid4().hex}"
+def _play(rasa_url: str, replay: Replay, now: datetime) -> list[float]:
+    sender = f"bench-direct-{uuid.uuid4().hex}"
     metadata = gateway_metadata(replay.target.team, "sms", now).to_dict()
-    through_gateway: list[float] = []
-    direct: list[float] = []
+    timings: list[float] = []
     with requests.Session() as http:
         for text in replay.texts:
-            turn, _replies = send(client, text)
-            if turn.outcome != ANSWERED:
-                raise ReplayError(f"gateway: {turn.outcome}")
-            through_gateway.append(turn.ms)
-            body = {"sender": rasa_sender, "message": rasa_text(text), "metadata": metadata}
-            direct.append(_direct(http, rasa_url, body))
-    client.http.close()
-    return Paired(through_gateway, direct)
+            body = {"sender": sender, "message": rasa_text(text), "metadata": metadata}
+            started = time.perf_counter()
+            try:
+                response = http.post(f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+            except requests.RequestException as error:
+                raise ReplayError(type(error).__name__) from error
+            if response.status_code != 200:
+                raise ReplayError(f"HTTP {response.status_code}")
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def replay_all(
-    gateway_url: str,
-    auth_token: str,
-    rasa_url: str,
-    conversations: list[Replay],
-    concurrency: int,
-    now: datetime,
-) -> Paired:
-    """Play every replay, `concurrency` at a time; every turn timed both ways."""
+    rasa_url: str, conversations: list[Replay], concurrency: int, now: datetime
+) -> list[float]:
+    """Every replayed turn's time straight to Rasa, in ms, `concurrency` at a time."""
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        results = list(
-            pool.map(
-                lambda r: _play(gateway_url, auth_token, rasa_url.rstrip("/"), r, now),
-                conversations,
-            )
-        )
-    return Paired(
-        [ms for paired in results for ms in paired.gateway_ms],
-        [ms for paired in results for ms in paired.direct_ms],
-    )
+        results = pool.map(lambda r: _play(rasa_url.rstrip("/"), r, now), conversations)
+        return [ms for timings in results for ms in timings]
+
+
+def comparison(direct: list[float], through_gateway: list[float]) -> dict[str, float | int]:
+    """Rasa's own percentiles, and the gateway's median for the same turns less Rasa's."""
+    return {
+        "rasa_direct_turns": len(direct),
+        "rasa_direct_p50_ms": round(percentile(direct, 50), 1),
+        "rasa_direct_p95_ms": round(percentile(direct, 95), 1),
+        "overhead_p50_ms": round(percentile(through_gateway, 50) - percentile(direct, 50), 1),
+    }

@@ -64,6 +64,8 @@ class Turn:
     message_sid: str
     ms: float
     outcome: str  # ANSWERED, CANNOT_ANSWER or ERROR
+    # Messages the gateway answered with.
+    replies: int = 0
 
 
 @dataclass
@@ -139,7 +141,7 @@ def send(client: SmsSimulator, text: str) -> tuple[Turn, list[str]]:
     if replies is None:
         return Turn(text, sid, ms, ERROR), []
     outcome = CANNOT_ANSWER if any(cannot_answer(r) for r in replies) else ANSWERED
-    return Turn(text, sid, ms, outcome), replies
+    return Turn(text, sid, ms, outcome, len(replies)), replies
 
 
 def converse(
