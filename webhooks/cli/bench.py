@@ -164,6 +164,9 @@ def _measure(
         killer.start()
     try:
         result = _run_with_progress(Load(plan))
+    except KeyboardInterrupt:
+        # Ctrl-C: the people stop mid-conversation (their threads end with the process).
+        raise click.Abort() from None
     except SignatureRefused as refused:
         raise click.ClickException(
             f"{refused}: set TWILIO_AUTH_TOKEN to the token the gateway uses"
@@ -193,7 +196,13 @@ def _measure(
 @click.option(
     "--minutes", type=click.FloatRange(min=0, min_open=True), help="Start new ones for this long."
 )
-@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--concurrency",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="People texting at once, each from a number of their own.",
+)
 @click.option(
     "--team",
     "team_ids",
