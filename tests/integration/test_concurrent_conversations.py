@@ -1,34 +1,33 @@
 """Eight people texting whole referrals at once, through the real gateway and Rasa.
 
 The gateway runs as `triage up` runs it (gunicorn, two workers), on SQLite (the
-session's stack) and on PostgreSQL (a stack of this module's own, on a database made for
-it and dropped after). Each person answers whatever they are asked, from the demo
-answers, as `triage bench` does: every one must be told their referral was sent, find it
-in the queue, and never be told the bot "cannot answer properly right now".
+session's stack) and on PostgreSQL (a second gateway of this module's own, on a database
+made for it and dropped after, sharing the session's Rasa). Each person answers whatever
+they are asked, from the demo answers, as `triage bench` does: every one must be told
+their referral was sent, find it in the queue, and never be told the bot "cannot answer
+properly right now".
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import pytest
+import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from flows import load_flows
-from tests.conftest import OPEN_HOURS, POSTGRES_URL, TWILIO_AUTH_TOKEN, free_port
+from tests.conftest import POSTGRES_URL, TWILIO_AUTH_TOKEN, free_port
 from tests.fakes.twilio_api import FakeTwilio
-from tests.integration.conftest import READY_TIMEOUT_SECONDS, TRIAGE, RunningStack, groups_left
+from tests.integration.conftest import TRIAGE, RunningStack, groups_left
 from webhooks.cli.common import team_directory
 from webhooks.config import PROJECT_ROOT
 from webhooks.dev.load import Load, LoadPlan, LoadResult
@@ -88,42 +87,6 @@ def eight_at_once(url: str) -> LoadResult:
     return Load(plan).run()
 
 
-def _read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
-    for line in iter(stream.readline, ""):
-        lines.put(line)
-
-
-def started(running: RunningStack) -> threading.Thread:
-    """Read what `triage up` prints until it says "Ready." (or fail with its output)."""
-    assert running.process.stdout is not None
-    reader = threading.Thread(
-        target=_read_lines, args=(running.process.stdout, running.lines), daemon=True
-    )
-    reader.start()
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS + 30
-    while not any(line.startswith("Ready.") for line in running.output):
-        try:
-            running.output.append(running.lines.get(timeout=1))
-        except queue.Empty:
-            if running.process.poll() is not None or time.monotonic() > deadline:
-                running.process.kill()
-                pytest.fail("triage up did not become ready:\n" + "".join(running.output))
-    return reader
-
-
-def stop(running: RunningStack, reader: threading.Thread) -> None:
-    """SIGTERM, as a CI runner stops it: every process of the stack stops."""
-    groups = list(running.children())
-    running.process.send_signal(signal.SIGTERM)
-    running.process.wait(timeout=60)
-    reader.join(timeout=10)
-    if running.process.stdout is not None:
-        running.process.stdout.close()
-    output = running.read_output()
-    assert running.process.returncode == 0, "".join(output[-20:])
-    assert groups_left(groups) == []
-
-
 @pytest.fixture(scope="module")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database of this module's own, dropped afterwards."""
@@ -143,48 +106,69 @@ def postgres_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def postgres_stack(
-    tmp_path_factory: pytest.TempPathFactory, twilio_rest: FakeTwilio, postgres_database: str
+def postgres_gateway(
+    tmp_path_factory: pytest.TempPathFactory,
+    stack: RunningStack,
+    twilio_rest: FakeTwilio,
+    postgres_database: str,
 ) -> Iterator[RunningStack]:
-    """`triage up` on PostgreSQL, on free ports, stopped with SIGTERM at the end."""
-    work: Path = tmp_path_factory.mktemp("postgres-stack")
-    port = free_port()
+    """A second gateway, on PostgreSQL: gunicorn with two workers as `triage serve
+    gateway` runs it, talking to the session stack's Rasa and action server.
+
+    Conversation ids are random, so two gateways share one Rasa without meeting; a second
+    Rasa would add two minutes of model loading to every run for nothing tested here.
+    """
+    work: Path = tmp_path_factory.mktemp("postgres-gateway")
     env = dict(
-        os.environ,
-        PORT=str(port),
-        RASA_PORT=str(free_port()),
-        ACTIONS_PORT=str(free_port()),
+        stack.env,
+        PORT=str(free_port()),
         DATABASE_URL=postgres_database,
-        TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN,
-        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
-        TWILIO_API_BASE_URL=twilio_rest.url,
-        SECRET_KEY="integration-secret-key",
-        TRIAGE_NOW=OPEN_HOURS.isoformat(),
         TRIAGE_SPOOL_DIR=str(work / "spool"),
     )
-    env.pop("PUBLIC_BASE_URL", None)
-    process = subprocess.Popen(
-        [TRIAGE, "up", "--timeout", str(READY_TIMEOUT_SECONDS)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
+    upgrade = subprocess.run(
+        [TRIAGE, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120, check=False
     )
+    assert upgrade.returncode == 0, upgrade.stderr
+    log_path = work / "gateway.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [TRIAGE, "serve", "gateway"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            text=True,
+        )
     running = RunningStack(
-        url=f"http://127.0.0.1:{port}", env=env, process=process, twilio=twilio_rest
+        url=f"http://127.0.0.1:{env['PORT']}", env=env, process=process, twilio=twilio_rest
     )
-    reader = started(running)
+    deadline = time.monotonic() + 60
+    while not _healthy(running.url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail("the PostgreSQL gateway did not start:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.5)
     yield running
-    stop(running, reader)
+    # SIGTERM, as systemd stops it: gunicorn and its workers go.
+    os.killpg(process.pid, signal.SIGTERM)
+    assert process.wait(timeout=30) == 0, log_path.read_text()[-3000:]
+    assert groups_left([process.pid]) == []
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/healthz", timeout=2).ok
+    except requests.RequestException:
+        return False
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def crowd(request: pytest.FixtureRequest) -> Crowd:
     """Eight whole referrals at once on the database named by the parameter."""
     stack: RunningStack = request.getfixturevalue(
-        "stack" if request.param == "sqlite" else "postgres_stack"
+        "stack" if request.param == "sqlite" else "postgres_gateway"
     )
     return Crowd(stack, eight_at_once(stack.url))
 
