@@ -141,6 +141,14 @@ def _parse_yes_no(text: str) -> Answer:
     raise AnswerError("not yes or no")
 
 
+def yes_or_no(text: str) -> bool | None:
+    """A yes (True) or a no (False) as a yes/no question reads it; None when unclear."""
+    try:
+        return bool(_parse_yes_no(text).value)
+    except AnswerError:
+        return None
+
+
 def _parse_uk_phone(text: str) -> Answer:
     if any(character.isalpha() for character in text):
         text = spoken.digits(text)  # "oh seven nine one one…" as a speech recogniser wrote it

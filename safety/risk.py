@@ -43,12 +43,16 @@ class RiskAssessment:
     # A negation, a past time, an offence or an idiom was present: words that often make
     # risky words harmless. The rules weigh them where they stand; a learned net cannot.
     guarded: bool = False
+    # A category only the learned net found: too uncertain to act on at once, so the
+    # person is asked first ("are you thinking about hurting yourself?"). None: no check.
+    ask: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form `triage risk` prints."""
         return {
             "text": self.text,
             "risk": self.risk,
+            "ask": self.ask,
             "categories": list(self.categories),
             "evidence": list(self.evidence),
             "concern": self.concern,

@@ -113,7 +113,8 @@ class LearnedRiskModel:
         return "none", probabilities.get("none", 0.0)
 
     def add_to(self, assessment: RiskAssessment) -> RiskAssessment:
-        """The rules' assessment, plus what the model finds when the rules found nothing."""
+        """The rules' assessment, with the category to check with the person (`ask`) when
+        the rules found nothing and the model reads risk. The model never acts alone."""
         if assessment.risk != "none" or _words_with_letters(assessment.text) < MIN_WORDS:
             return assessment
         label, probability = self.predict(
@@ -124,8 +125,7 @@ class LearnedRiskModel:
             return assessment
         return replace(
             assessment,
-            risk=label,
-            categories=(label,),
+            ask=label,
             evidence=(f"learned model ({probability:.2f})",),
             concern=True,
         )

@@ -18,7 +18,7 @@ def test_it_catches_a_phrasing_the_rules_miss() -> None:
     text = "I want my existence to be over"
     assert assess_risk(text).risk == "none"
     found = default_model().add_to(assess_risk(text))
-    assert found.risk == "self"
+    assert found.ask == "self"
     assert found.evidence[0].startswith("learned model (")
 
 
@@ -31,12 +31,12 @@ def test_it_leaves_every_demo_answer_alone() -> None:
     # A whole referral's ordinary answers, typed or spoken: none may read as risk.
     for answers in (demo_answers("self"), demo_answers("professional"), SPOKEN):
         for question, text in answers.items():
-            assert default_model().add_to(assess_risk(text)).risk == "none", (question, text)
+            assert _untouched(text), (question, text)
 
 
 def test_it_leaves_everyday_messages_alone() -> None:
     for text in ("hello", "Sam Jones", "03/04/1991", "yes", "what time do you open?"):
-        assert default_model().add_to(assess_risk(text)).risk == "none"
+        assert _untouched(text)
 
 
 def test_it_names_each_cross_validated_target_it_misses() -> None:
@@ -73,7 +73,7 @@ def test_it_runs_with_the_thresholds_it_was_saved_with() -> None:
     "answer", ["Myself", "me", "for me", "yes", "no thanks", "1", "1 and 5", "2, 3 and 4"]
 )
 def test_the_learned_net_leaves_short_form_answers_to_the_rules(answer: str) -> None:
-    assert default_model().add_to(assess_risk(answer)).risk == "none"
+    assert _untouched(answer)
 
 
 def test_the_rules_still_catch_a_short_message_the_learned_net_skips() -> None:
@@ -85,6 +85,18 @@ def test_it_must_be_surer_where_the_rules_saw_a_negation() -> None:
     text = "he won't leave me alone and keeps turning up at my door"
     ruled = assess_risk(text)
     assert ruled.guarded and ruled.risk == "none"
-    assert default_model().add_to(ruled).risk == "from_others"
+    assert default_model().add_to(ruled).ask == "from_others"
     never_when_guarded = replace(default_model(), guarded_threshold=1.01)
-    assert never_when_guarded.add_to(ruled).risk == "none"
+    assert never_when_guarded.add_to(ruled).ask is None
+
+
+def test_what_only_the_net_finds_is_asked_about_never_acted_on() -> None:
+    found = default_model().add_to(assess_risk("I want my existence to be over"))
+    assert (found.risk, found.categories, found.ask) == ("none", (), "self")
+    assert found.as_dict()["ask"] == "self"
+
+
+def _untouched(text: str) -> bool:
+    """Neither the rules nor the net read risk in `text`: no alarm and no check."""
+    found = default_model().add_to(assess_risk(text))
+    return found.risk == "none" and found.ask is None

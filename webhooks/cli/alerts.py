@@ -1,7 +1,8 @@
 """`triage alerts`: the background worker `make run` starts beside the gateway.
 
 Each round it stores what the spool kept while the database was away (messages, and
-referrals whose save failed), then sends the urgent-referral alerts that are due. A
+referrals whose save failed), treats risk checks left unanswered too long as a yes, then
+sends the urgent-referral alerts that are due. A
 database that is down or refuses is waited out with growing pauses, never a crash: one
 blip must not stop the worker, nor (through `triage up`) anything else.
 """
@@ -19,6 +20,7 @@ from sqlalchemy.orm import sessionmaker
 from webhooks.config import ConfigError, Settings, settings_from_env
 from webhooks.core.alerts import build_transports, deliver_due
 from webhooks.core.ingest import Ingester
+from webhooks.core.risk_check import expire_unanswered
 from webhooks.db.engine import make_engine
 from webhooks.teams import load_teams
 from webhooks.wording import Wording
@@ -54,10 +56,14 @@ def alerts(once: bool, interval: int) -> None:
             try:
                 # Alerts go out even while some spooled files wait.
                 with sessions() as session:
+                    # A check left unanswered counts as yes: its referral is urgent, and
+                    # the alert that raises goes out in this same round.
+                    expired = expire_unanswered(session, teams, wording, now)
+                    session.commit()
                     sent = deliver_due(session, now, teams, wording, senders.send, link_base)
             except SQLAlchemyError as error:
                 down = down or type(error).__name__
-                sent = 0
+                expired = sent = 0
             if down is not None:
                 failures += 1
                 pause = min(interval * 2**failures, MAX_PAUSE_SECONDS)
@@ -77,6 +83,8 @@ def alerts(once: bool, interval: int) -> None:
                     f"stored {drained.messages} spooled message(s) and "
                     f"{drained.referrals} referral(s)"
                 )
+            if expired:
+                click.echo(f"{expired} risk check(s) not answered in time: marked urgent")
             if sent:
                 click.echo(f"sent {sent} urgent alert(s)")
             if once:

@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING
 
 from flows.protocol import REFERRAL, VOICE
 from flows.state import SNAPSHOT
+from webhooks.core import risk_check
 from webhooks.core.alerts import TransportError
 from webhooks.core.degraded_call import database_guarded
 from webhooks.core.flow_endings import FlowEndings
 from webhooks.core.rasa_client import RasaUnavailable
 from webhooks.core.replies import Inbound, Reply
+from webhooks.core.safety_net import Surroundings
 from webhooks.core.turn import gateway_metadata
-from webhooks.db import conversations, referrals
+from webhooks.db import checks, conversations, referrals
 from webhooks.db.models import Conversation
 from webhooks.teams import Team
 
@@ -61,6 +63,7 @@ def start_call(
             contact_key=call_sid,
             text="[call started]",
             rasa_override="/greet",
+            own_words=False,
         )
     )
 
@@ -120,7 +123,15 @@ def call_ended(core: ConversationCore, team: Team, call_sid: str) -> None:
     """A call that ended before its referral was sent is marked, and what it answered kept."""
     session = core.work.session
     conversation = conversations.find_conversation(session, team.id, VOICE, call_sid)
-    if conversation is None or referrals.has_referral(session, conversation.id):
+    if conversation is None:
+        return
+    check = checks.open_check(session, conversation.id)
+    if check is not None:
+        # A caller who hangs up on the check has not said no.
+        around = Surroundings(team, core.wording, core.questions, core.now)
+        risk_check.treat_as_unanswered(session, check, around)
+        core.work.commit()
+    if referrals.has_referral(session, conversation.id):
         return
     conversation.interrupted_at = core.now
     core.work.commit()

@@ -88,6 +88,7 @@ class ConversationCore:
                 # The transcript shows that a file was sent, and its name; never its contents.
                 text=f"[file: {outcome.filename}]",
                 to_rasa=False,
+                own_words=False,
                 acknowledgements=(acknowledgement(outcome, inbound.team, self.wording),),
             )
         )

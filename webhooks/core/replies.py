@@ -39,3 +39,6 @@ class Inbound:
     to_rasa: bool = True
     # Said first: what became of any files that came with the message.
     acknowledgements: tuple[Reply, ...] = ()
+    # False: the text is the gateway's note of what came (files, a call starting), not
+    # the person's words, so the learned net does not read it (the rules still do).
+    own_words: bool = True

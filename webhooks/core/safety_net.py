@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -59,20 +60,46 @@ def answer_risk(
     waiting for its answer, so it is asked again.
     """
     previous = conversations.last_bot_question(session, message.conversation_id)
-    risks.add_risk_flags(session, message, assessment.categories, assessment.evidence, at=now)
-    # A referral already sent in this conversation is now urgent: tell the duty practitioner.
-    queue_urgent_alerts(session, message.conversation_id, team, now)
     message.status = "answered"
-    # Category names only: never the words, which are personal data.
-    log.warning(
-        "risk found (%s) in conversation %s",
-        ",".join(assessment.categories),
-        message.conversation_id,
+    return act_on_risk(
+        session,
+        message,
+        assessment.categories,
+        assessment.evidence,
+        Surroundings(team, wording, questions, now),
+        previous,
     )
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """What acting on risk needs besides the message: the team, the words, the clock."""
+
+    team: Team
+    wording: Wording
+    questions: QuestionBook
+    now: datetime
+
+
+def act_on_risk(
+    session: Session,
+    message: Message,
+    categories: Sequence[str],
+    evidence: Sequence[str],
+    around: Surroundings,
+    previous: Message | None,
+) -> list[Reply]:
+    """Flag `message`, make the referral urgent (alerting the duty practitioner), and give
+    the contacts for each category, then `previous`'s question again."""
+    risks.add_risk_flags(session, message, categories, evidence, at=around.now)
+    # A referral already sent in this conversation is now urgent: tell the duty practitioner.
+    queue_urgent_alerts(session, message.conversation_id, around.team, around.now)
+    # Category names only: never the words, which are personal data.
+    log.warning("risk found (%s) in conversation %s", ",".join(categories), message.conversation_id)
     age = message.conversation.person_age
-    replies = crisis_replies(assessment.categories, team, wording, age)
-    replies.append(Reply(wording.say("crisis_urgent_note")))
-    return replies + carry_on(previous, wording, questions)
+    replies = crisis_replies(categories, around.team, around.wording, age)
+    replies.append(Reply(around.wording.say("crisis_urgent_note")))
+    return replies + carry_on(previous, around.wording, around.questions)
 
 
 def carry_on(previous: Message | None, wording: Wording, questions: QuestionBook) -> list[Reply]:

@@ -39,7 +39,7 @@ def answer_text(
         inbound = replace(inbound, acknowledgements=_take_files(core, inbound, attachments))
     if not body:
         # The transcript shows that files came, never their contents.
-        inbound = replace(inbound, text=f"[{len(files)} attachment(s)]")
+        inbound = replace(inbound, text=f"[{len(files)} attachment(s)]", own_words=False)
     opted_out = _is_opted_out(core, inbound)
     wording = core.wording
     if keyword in OPT_OUT:

@@ -18,12 +18,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from flows import detect_control
 from flows.protocol import GatewayMetadata
 from safety import RiskAssessment, assess_risk
+from webhooks.core import risk_check
 from webhooks.core.controls import GATEWAY_CONTROLS, answer_control
 from webhooks.core.flow_endings import FlowEndings
 from webhooks.core.out_of_hours import NEW_CONVERSATION_GAP, closed_notice
 from webhooks.core.rasa_client import BotMessage, RasaUnavailable
 from webhooks.core.replies import Inbound, Reply
-from webhooks.core.safety_net import answer_risk, crisis_replies
+from webhooks.core.safety_net import Surroundings, answer_risk, crisis_replies
 from webhooks.core.spool import SpooledMessage, spool
 from webhooks.db import conversations, documents
 from webhooks.db.models import Message, as_utc
@@ -71,15 +72,14 @@ class TurnHandler:
         # No database text column can hold a NUL: one would be refused for ever.
         inbound = replace(inbound, text=inbound.text.replace("\x00", ""))
         assessment = assess_risk(inbound.text)
-        if " ".join(inbound.text.lower().split()) not in self.core.choices:
-            # The learned net reads free text only: a bag of words once took the choice
-            # "I have sent them here" for fear. The rules still read everything.
+        if self._free_text(inbound):
             assessment = self.core.second_net.add_to(assessment)
         try:
             stored = self._store(inbound)
         except SQLAlchemyError as error:
             log.error("database unavailable: %s", type(error).__name__)
             self.core.work.rollback()
+            assessment = risk_check.acted_on_unasked(assessment)
             replies = self._without_database(inbound, assessment)
             self._keep(_spooled(inbound, self.core.now, assessment, replies))
             return replies
@@ -93,7 +93,7 @@ class TurnHandler:
             # added to it when the database is back.
             log.error("database failed during a turn: %s", type(error).__name__)
             self.core.work.rollback()
-            assessment = self._with_flow_risk(assessment)
+            assessment = self._with_flow_risk(risk_check.acted_on_unasked(assessment))
             replies = self._without_database(inbound, assessment)
             self._keep(_spooled(inbound, self.core.now, assessment, replies, _stored_id(message)))
             return replies
@@ -150,6 +150,14 @@ class TurnHandler:
         # Out of hours, a new conversation hears so first, with the crisis contacts.
         closed = self._closed_notice(inbound) if _is_new(last_seen, self.core.now) else []
         opening = [*inbound.acknowledgements, *closed]
+        around = Surroundings(inbound.team, self.core.wording, self.core.questions, self.core.now)
+        session = self.core.work.session
+        if inbound.own_words:
+            # A file or a call starting answers no check: only the person's words do.
+            settled = risk_check.settle_open_check(session, message, assessment, around)
+            if isinstance(settled, list):
+                return self._finish(message, opening + settled, inbound, assessment)
+            assessment = settled
         if assessment.risk != "none":
             # The safety net answers at once; the form's question stays open in Rasa.
             replies = answer_risk(
@@ -162,6 +170,9 @@ class TurnHandler:
                 self.core.now,
             )
             return self._finish(message, replies[:1] + opening + replies[1:], inbound, assessment)
+        if assessment.ask is not None:
+            replies = risk_check.ask(session, message, assessment.ask, assessment.evidence, around)
+            return self._finish(message, opening + replies, inbound, assessment)
         if not inbound.to_rasa:
             message.status = "answered"
             return self._finish(message, list(inbound.acknowledgements), inbound, assessment)
@@ -182,6 +193,16 @@ class TurnHandler:
             # Worrying words but no clear risk: the contacts, gently, before the question.
             replies.insert(max(len(replies) - 1, 0), Reply(self.core.wording.say("concern_note")))
         return self._finish(message, replies, inbound, assessment)
+
+    def _free_text(self, inbound: Inbound) -> bool:
+        """Whether the learned net should read the message: the person's own words, not a
+        choice the flows offer nor a control ("go back", "change my answer").
+
+        A bag of words once took the choice "I have sent them here" for fear, and "I want
+        to change my answer" for risk to self. The rules still read everything.
+        """
+        said = " ".join(inbound.text.lower().split())
+        return inbound.own_words and said not in self.core.choices and not detect_control(said)
 
     def _closed_notice(self, inbound: Inbound) -> list[Reply]:
         notice = closed_notice(inbound.team, self.core.now, self.core.wording)
@@ -342,6 +363,8 @@ def _kind(reply: Reply, unavailable: str) -> str:
         return "crisis"
     if reply.text == unavailable:
         return "cannot_answer"
+    if reply.question_id == risk_check.CHECK_QUESTION_ID:
+        return "check"
     return "question" if reply.question_id else "other"
 
 

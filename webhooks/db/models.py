@@ -210,6 +210,34 @@ class RiskFlag(Base):
     message: Mapped[Message] = relationship()
 
 
+class RiskCheck(Base):
+    """A check asked because only the learned net saw risk: "are you thinking about
+    hurting yourself?". Open until answered; yes, an unclear answer or none at all is
+    treated as risk, and a no is kept as checked."""
+
+    __tablename__ = "risk_checks"
+    # The worker looks for open checks that have waited too long.
+    __table_args__ = (Index("ix_risk_checks_open", "answer", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    # The message the net read as risk.
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    category: Mapped[str] = mapped_column(String(16))  # self, others, from_others
+    # {"phrases": [...]}: why it was asked (the net and its probability).
+    evidence: Mapped[dict[str, Any]]
+    # The bot's open question before the check, asked again after a no.
+    resumes_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # None while open; then "yes", "no", "unclear" or "unanswered".
+    answer: Mapped[str | None] = mapped_column(String(16), default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
+
+    message: Mapped[Message] = relationship(foreign_keys=[message_id])
+    resumes: Mapped[Message | None] = relationship(foreign_keys=[resumes_id])
+
+
 class Alert(Base):
     """An "urgent referral waiting" alert to a team's duty practitioner, repeated until
     the referral is acknowledged. It carries no clinical detail, only a link."""

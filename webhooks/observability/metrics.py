@@ -30,7 +30,7 @@ from prometheus_client.registry import Collector
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 # What a reply was; anything else is counted as "other" so the label stays small.
-REPLY_KINDS = ("crisis", "cannot_answer", "question", "other")
+REPLY_KINDS = ("crisis", "check", "cannot_answer", "question", "other")
 # Why a call to Rasa failed: it could not be reached, it took too long, or it answered
 # with an error status or something that is not a list of messages.
 RASA_ERRORS = ("unavailable", "timeout", "bad_response")
@@ -100,7 +100,7 @@ def count_turn() -> None:
 
 
 def count_reply(kind: str) -> None:
-    """One reply was given: crisis, cannot_answer, question, or other."""
+    """One reply was given: crisis, check, cannot_answer, question, or other."""
     _metrics().replies.labels(kind if kind in REPLY_KINDS else "other").inc()
 
 
