@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 
 from flows import spoken
 from flows.errors import AnswerError
-from flows.model import Option
+from flows.model import Flow, Option
 
 _NOT_WORD = re.compile(r"[^a-z0-9' ]+")
 # Words that carry no choice of their own in "the GP and my probation officer".
@@ -158,3 +159,15 @@ def _close_match(options: tuple[Option, ...], said: str) -> Option | None:
     if len(matched) == 1:
         return names[close[0]]
     return None
+
+
+def offered_words(flows: Iterable[Flow]) -> frozenset[str]:
+    """Every option label and synonym the flows offer, in lower case: a choice pressed or
+    typed, not a person's own words."""
+    return frozenset(
+        word.lower()
+        for flow in flows
+        for question in flow.questions
+        for option in question.options
+        for word in (option.label, *option.synonyms)
+    )

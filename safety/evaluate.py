@@ -22,7 +22,8 @@ RISK_DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "risk"
 TRAINING_DIR = RISK_DATA_DIR / "training"
 # Written after the rules and the net were frozen and never used to tune either.
 HELD_OUT_DIR = RISK_DATA_DIR / "held_out"
-HARD_NEGATIVE_TAGS = {"negation", "history", "idiom", "offence"}
+# "hard": a long message with risky words made safe, written before the finer tags.
+HARD_NEGATIVE_TAGS = {"negation", "history", "idiom", "offence", "hard"}
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,29 @@ def load_examples(directory: Path = TRAINING_DIR) -> list[Example]:
 
 @dataclass(frozen=True)
 class Scores:
-    """How a detector's decisions compare with the labels: the one definition of each figure."""
+    """How a detector's decisions compare with the labels: the one definition of each figure.
+
+    Two paths: a decision whose `risk` is not "none" is acted on at once (contacts, urgent,
+    the duty practitioner paged); one with only an `ask` is checked with the person first.
+    Recall and false alarms count the first path; "acted on or checked" and "checks" the
+    second too.
+    """
 
     recall: dict[str, float]
-    # Found as `self`: another category would give the wrong contacts.
+    # Acted on at once as `self`: another category would give the wrong contacts.
     explicit_self_recall: float
     any_risk_recall: float
+    # Acted on at once, or checked with the person first.
+    any_risk_acted_or_checked: float
     hard_negative_false_alarms: float
     # Ordinary messages ("I'm going to ring my solicitor"): a false alarm here sends crisis
     # contacts and an urgent alert for nothing, so it is counted on its own.
     everyday_false_alarms: float
     all_negative_false_alarms: float
+    # Asked "are you thinking about hurting yourself?" for nothing: kinder than an alarm,
+    # still not free.
+    everyday_checks: float
+    hard_negative_checks: float
     # The gentle net: risk found, or at least the contacts offered.
     contacts_offered_on_risk: float
     contacts_offered_on_hard_negatives: float
@@ -79,10 +92,13 @@ class Scores:
     def summary(self) -> str:
         """The figures that have targets, on one line."""
         return (
-            f"recall explicit self {self.explicit_self_recall:.1%}, "
-            f"recall any risk {self.any_risk_recall:.1%}, "
-            f"false alarms on hard negatives {self.hard_negative_false_alarms:.1%}, "
-            f"on everyday messages {self.everyday_false_alarms:.1%}"
+            f"explicit self acted on {self.explicit_self_recall:.1%}, "
+            f"any risk acted on {self.any_risk_recall:.1%}, "
+            f"acted on or checked {self.any_risk_acted_or_checked:.1%}, "
+            f"alarms on hard negatives {self.hard_negative_false_alarms:.1%}, "
+            f"on everyday {self.everyday_false_alarms:.1%}, "
+            f"checks on everyday {self.everyday_checks:.1%}, "
+            f"on hard negatives {self.hard_negative_checks:.1%}"
         )
 
 
@@ -100,6 +116,9 @@ def score(examples: Sequence[Example], decided: Sequence[RiskAssessment]) -> Sco
     def alarmed(judged: list[tuple[Example, RiskAssessment]]) -> float:
         return _share([d.risk != "none" for _, d in judged])
 
+    def checked(judged: list[tuple[Example, RiskAssessment]]) -> float:
+        return _share([d.risk == "none" and d.ask is not None for _, d in judged])
+
     return Scores(
         recall={
             category: _share([caught(e, d) for e, d in risky if e.label == category])
@@ -109,9 +128,12 @@ def score(examples: Sequence[Example], decided: Sequence[RiskAssessment]) -> Sco
             [caught(e, d) for e, d in risky if e.label == "self" and "explicit" in e.tags]
         ),
         any_risk_recall=_share([d.risk != "none" for _, d in risky]),
+        any_risk_acted_or_checked=_share([d.risk != "none" or d.ask is not None for _, d in risky]),
         hard_negative_false_alarms=alarmed(hard),
         everyday_false_alarms=alarmed(everyday),
         all_negative_false_alarms=alarmed(negatives),
+        everyday_checks=checked(everyday),
+        hard_negative_checks=checked(hard),
         contacts_offered_on_risk=_share([d.concern for _, d in risky]),
         contacts_offered_on_hard_negatives=_share([d.concern for _, d in hard]),
         misses=[e for e, d in risky if not caught(e, d)],
@@ -158,41 +180,49 @@ def _share(flags: list[bool]) -> float:
 
 def main() -> int:
     """Print the report for the development set, then for the held-out set."""
-    for title, directory in (
-        ("development set (the lexicon was written against it)", TRAINING_DIR),
-        ("held-out set (never used to tune the lexicon)", HELD_OUT_DIR),
+    for title, directory, show in (
+        ("development set (the lexicon was written against it)", TRAINING_DIR, True),
+        ("held-out sets (never used to tune the lexicon; messages not shown)", HELD_OUT_DIR, False),
     ):
-        print(f"== {title}")
-        print_report(evaluate(load_examples(directory)))
+        print(f"== the rules alone, {title}")
+        print_report(evaluate(load_examples(directory)), show)
     return 0
 
 
-def print_report(report: Report) -> None:
-    """The figures, then each miss and false alarm."""
-    print_scores(report.scores)
+def print_report(report: Report, show_examples: bool = True) -> None:
+    """The figures, then (unless told not to) each miss and false alarm."""
+    print_scores(report.scores, show_examples)
     print(f"latency per message: mean {report.mean_ms:.3f} ms, p99 {report.p99_ms:.3f} ms")
 
 
-def print_scores(scores: Scores) -> None:
-    """Every figure, then each miss and false alarm."""
+def print_scores(scores: Scores, show_examples: bool = True) -> None:
+    """Every figure, then (unless told not to) each miss and false alarm.
+
+    The held-out sets' messages are not printed: read, they would no longer be unseen.
+    """
     print(
         f"messages: {scores.total} "
         f"({scores.hard_negatives} hard negatives, {scores.everyday} everyday messages)"
     )
-    print(f"recall, explicit self-harm/suicide: {scores.explicit_self_recall:.1%}")
+    print(f"acted on at once, explicit self-harm/suicide: {scores.explicit_self_recall:.1%}")
     for category, value in scores.recall.items():
-        print(f"recall, {category}: {value:.1%}")
-    print(f"recall, any risk: {scores.any_risk_recall:.1%}")
-    print(f"false alarms, hard negatives: {scores.hard_negative_false_alarms:.1%}")
-    print(f"false alarms, everyday messages: {scores.everyday_false_alarms:.1%}")
-    print(f"false alarms, all negatives: {scores.all_negative_false_alarms:.1%}")
+        print(f"acted on at once, {category}: {value:.1%}")
+    print(f"acted on at once, any risk: {scores.any_risk_recall:.1%}")
+    print(f"acted on or checked, any risk: {scores.any_risk_acted_or_checked:.1%}")
+    print(f"false alarms (urgent), hard negatives: {scores.hard_negative_false_alarms:.1%}")
+    print(f"false alarms (urgent), everyday messages: {scores.everyday_false_alarms:.1%}")
+    print(f"false alarms (urgent), all negatives: {scores.all_negative_false_alarms:.1%}")
+    print(f"checks, everyday messages: {scores.everyday_checks:.1%}")
+    print(f"checks, hard negatives: {scores.hard_negative_checks:.1%}")
     print(
         "contacts offered (risk or concern): "
         f"{scores.contacts_offered_on_risk:.1%} of risk messages, "
         f"{scores.contacts_offered_on_hard_negatives:.1%} of hard negatives"
     )
+    if not show_examples:
+        return
     for example in scores.misses:
-        print(f"  missed [{example.label}]: {example.text}")
+        print(f"  not acted on [{example.label}]: {example.text}")
     for example in scores.false_alarms:
         print(f"  false alarm [{','.join(sorted(example.tags))}]: {example.text}")
 

@@ -32,16 +32,27 @@ from safety.learned.model import GUARDED_THRESHOLD, THRESHOLD, LearnedRiskModel,
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 # 1.01 never fires: the net skips every message where the rules saw a guard cue.
 GUARDED_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 1.01)
+Target = tuple[str, Callable[[Scores], float], bool, float]
 # What rules + net must achieve in 5-fold cross-validation on the development set, at
 # THRESHOLD: each figure, how to read it, whether it must be at least (True) or at most
-# (False) the target, and the target. Everyday messages ("he's picking me up at five")
-# once set the net off one time in two; 14% when round 29 was added. The limit keeps it
-# from sliding back.
-TARGETS: tuple[tuple[str, Callable[[Scores], float], bool, float], ...] = (
-    ("recall, explicit self-harm/suicide", lambda s: s.explicit_self_recall, True, 1.0),
-    ("recall, any risk", lambda s: s.any_risk_recall, True, 0.95),
-    ("false alarms, hard negatives", lambda s: s.hard_negative_false_alarms, False, 0.05),
-    ("false alarms, everyday messages", lambda s: s.everyday_false_alarms, False, 0.15),
+# (False) the target, and the target. What the rules find is acted on at once; what only
+# the net finds is checked with the person first, so the net's reach shows in "acted on
+# or checked" and its false alarms in "checks".
+TARGETS: tuple[Target, ...] = (
+    ("explicit self-harm/suicide acted on at once", lambda s: s.explicit_self_recall, True, 1.0),
+    ("any risk acted on or checked", lambda s: s.any_risk_acted_or_checked, True, 0.97),
+    ("urgent false alarms, hard negatives", lambda s: s.hard_negative_false_alarms, False, 0.05),
+    ("urgent false alarms, everyday messages", lambda s: s.everyday_false_alarms, False, 0.01),
+    ("checks, everyday messages", lambda s: s.everyday_checks, False, 0.05),
+)
+# The same, on the held-out sets nothing was built from, as the gateway runs: the
+# curated and the long messages together, the long ones alone, the everyday ones.
+HELD_OUT_TARGETS: tuple[tuple[str, Target], ...] = (
+    ("unseen", TARGETS[0]),
+    ("unseen", TARGETS[1]),
+    ("unseen long", ("any risk acted on or checked", TARGETS[1][1], True, 0.95)),
+    ("unseen", TARGETS[3]),
+    ("unseen", TARGETS[4]),
 )
 
 
@@ -84,15 +95,36 @@ def cross_validated_at(
     return {key: [judged[i] for i in range(len(examples))] for key, judged in decided.items()}
 
 
-def missed_targets(scores: Scores) -> list[str]:
-    """Each target in TARGETS these figures miss, as a line saying by how much."""
+def missed_targets(scores: Scores, targets: Sequence[Target] = TARGETS) -> list[str]:
+    """Each target these figures miss, as a line saying by how much."""
     missed = []
-    for figure, read, at_least, target in TARGETS:
+    for figure, read, at_least, target in targets:
         value = read(scores)
         if (value < target) if at_least else (value > target):
             bound = "at least" if at_least else "at most"
             missed.append(f"{figure} {value:.1%}, target {bound} {target:.0%}")
     return missed
+
+
+def held_out_lines(model: LearnedRiskModel) -> tuple[list[str], list[str]]:
+    """Each held-out target with its figure, and the ones missed, as the gateway decides."""
+    examples = load_examples(HELD_OUT_DIR)
+    decided = [model.add_to(assess_risk(e.text)) for e in examples]
+    pairs = list(zip(examples, decided, strict=True))
+    long = [(e, d) for e, d in pairs if "long" in e.tags]
+    sets = {
+        "unseen": score(examples, decided),
+        "unseen long": score([e for e, _ in long], [d for _, d in long]),
+    }
+    lines, missed = [], []
+    for name, (figure, read, at_least, target) in HELD_OUT_TARGETS:
+        value = read(sets[name])
+        bound = "at least" if at_least else "at most"
+        line = f"{name}: {figure} {value:.1%} (target {bound} {target:.0%})"
+        lines.append(line)
+        if (value < target) if at_least else (value > target):
+            missed.append(line)
+    return lines, missed
 
 
 def by_round(
@@ -113,7 +145,7 @@ def by_round(
 
 
 def main() -> int:
-    """Print the figures; exit 1 if the cross-validated ones miss a target."""
+    """Print the figures; exit 1 if the cross-validated or the held-out ones miss a target."""
     development = load_examples(TRAINING_DIR)
     print("== rules + learned model, development set (5-fold cross-validation)")
     judged = cross_validated_at(development, THRESHOLDS)
@@ -130,18 +162,22 @@ def main() -> int:
         name = "skipped" if guarded > 1 else f"threshold {guarded}"
         print(f"where the rules saw a guard cue, {name}: {score(seen, decided).summary()}{chosen}")
     model = default_model()
-    print(f"== rules + learned model, held-out set (threshold {THRESHOLD}), as the gateway runs")
+    print(f"== rules + learned model, held-out sets (threshold {THRESHOLD}), as the gateway runs")
     # The gateway's own check: the rules, then the model where they found nothing.
     report = evaluate(
         load_examples(HELD_OUT_DIR),
         repeats=10,
         assess=lambda text: model.add_to(assess_risk(text)),
     )
-    print_report(report)
+    print_report(report, show_examples=False)
     print(f"== targets, rules + learned model, development set cross-validated ({THRESHOLD})")
     for line in missed:
         print(f"target missed: {line}")
-    if missed:
+    print("== targets, rules + learned model, held-out sets (never used to build either)")
+    lines, missed_held_out = held_out_lines(model)
+    for line in lines:
+        print(("target missed: " if line in missed_held_out else "target met: ") + line)
+    if missed or missed_held_out:
         return 1
     print("every target met")
     return 0

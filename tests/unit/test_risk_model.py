@@ -55,12 +55,17 @@ def test_it_names_each_cross_validated_target_it_misses() -> None:
     right = [RiskAssessment("a", "self", ("self",)), *all_read_as("none")[1:]]
     assert missed_targets(score(examples, right)) == []
     assert missed_targets(score(examples, all_read_as("none"))) == [
-        "recall, explicit self-harm/suicide 0.0%, target at least 100%",
-        "recall, any risk 0.0%, target at least 95%",
+        "explicit self-harm/suicide acted on at once 0.0%, target at least 100%",
+        "any risk acted on or checked 0.0%, target at least 97%",
     ]
     assert missed_targets(score(examples, all_read_as("self"))) == [
-        "false alarms, hard negatives 100.0%, target at most 5%",
-        "false alarms, everyday messages 100.0%, target at most 15%",
+        "urgent false alarms, hard negatives 100.0%, target at most 5%",
+        "urgent false alarms, everyday messages 100.0%, target at most 1%",
+    ]
+    all_asked = [RiskAssessment(e.text, "none", ask="self") for e in examples]
+    assert missed_targets(score(examples, all_asked)) == [
+        "explicit self-harm/suicide acted on at once 0.0%, target at least 100%",
+        "checks, everyday messages 100.0%, target at most 5%",
     ]
 
 

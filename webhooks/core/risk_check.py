@@ -30,7 +30,7 @@ from webhooks.core.safety_net import (
 )
 from webhooks.db import checks, conversations, risks
 from webhooks.db.models import Message, RiskCheck, as_utc
-from webhooks.teams import TeamDirectory
+from webhooks.teams import Team, TeamDirectory
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)
@@ -49,16 +49,17 @@ def ask(
     message: Message,
     category: str,
     evidence: tuple[str, ...],
-    around: Surroundings,
+    team: Team,
+    wording: Wording,
+    now: datetime,
 ) -> list[Reply]:
     """Record the check and ask it: the question, the contacts and a yes or no to choose."""
     previous = conversations.last_bot_question(session, message.conversation_id)
-    checks.add_check(session, message, category, list(evidence), previous, around.now)
+    checks.add_check(session, message, category, list(evidence), previous, now)
     message.status = "answered"
     # The category only: never the words.
     log.warning("risk check asked (%s) in conversation %s", category, message.conversation_id)
-    wording = around.wording
-    text = wording.say_for(around.team, f"check_{category}")
+    text = wording.say_for(team, f"check_{category}")
     age = message.conversation.person_age
     if category in CHILDLINE_CATEGORIES and age is not None and age < CHILDLINE_UNDER:
         text = f"{text} {wording.say('crisis_young_person')}"

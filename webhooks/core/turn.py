@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from flows import detect_control
 from flows.protocol import GatewayMetadata
 from safety import RiskAssessment, assess_risk
+from safety.learned.model import LearnedRiskModel
 from webhooks.core import risk_check
 from webhooks.core.controls import GATEWAY_CONTROLS, answer_control
 from webhooks.core.flow_endings import FlowEndings
@@ -71,9 +72,9 @@ class TurnHandler:
         """
         # No database text column can hold a NUL: one would be refused for ever.
         inbound = replace(inbound, text=inbound.text.replace("\x00", ""))
-        assessment = assess_risk(inbound.text)
-        if self._free_text(inbound):
-            assessment = self.core.second_net.add_to(assessment)
+        assessment = read_for_risk(
+            inbound.text, self.core.second_net, self.core.choices, inbound.own_words
+        )
         try:
             stored = self._store(inbound)
         except SQLAlchemyError as error:
@@ -171,7 +172,15 @@ class TurnHandler:
             )
             return self._finish(message, replies[:1] + opening + replies[1:], inbound, assessment)
         if assessment.ask is not None:
-            replies = risk_check.ask(session, message, assessment.ask, assessment.evidence, around)
+            replies = risk_check.ask(
+                session,
+                message,
+                assessment.ask,
+                assessment.evidence,
+                inbound.team,
+                self.core.wording,
+                self.core.now,
+            )
             return self._finish(message, opening + replies, inbound, assessment)
         if not inbound.to_rasa:
             message.status = "answered"
@@ -193,16 +202,6 @@ class TurnHandler:
             # Worrying words but no clear risk: the contacts, gently, before the question.
             replies.insert(max(len(replies) - 1, 0), Reply(self.core.wording.say("concern_note")))
         return self._finish(message, replies, inbound, assessment)
-
-    def _free_text(self, inbound: Inbound) -> bool:
-        """Whether the learned net should read the message: the person's own words, not a
-        choice the flows offer nor a control ("go back", "change my answer").
-
-        A bag of words once took the choice "I have sent them here" for fear, and "I want
-        to change my answer" for risk to self. The rules still read everything.
-        """
-        said = " ".join(inbound.text.lower().split())
-        return inbound.own_words and said not in self.core.choices and not detect_control(said)
 
     def _closed_notice(self, inbound: Inbound) -> list[Reply]:
         notice = closed_notice(inbound.team, self.core.now, self.core.wording)
@@ -304,6 +303,23 @@ class TurnHandler:
             asked = bot_message.question.id if bot_message.question else None
             return [Reply(bot_message.text, bot_message.buttons, question_id=asked)]
         return []
+
+
+def read_for_risk(
+    text: str, net: LearnedRiskModel, choices: frozenset[str], own_words: bool = True
+) -> RiskAssessment:
+    """The safety net's reading of a message: the rules on everything; the learned net on
+    the person's own free text only, never a choice the flows offer nor a control ("go
+    back", "change my answer").
+
+    A bag of words once took the choice "I have sent them here" for fear, and "I want to
+    change my answer" for risk to self.
+    """
+    assessment = assess_risk(text)
+    said = " ".join(text.lower().split())
+    if own_words and said not in choices and detect_control(said) is None:
+        return net.add_to(assessment)
+    return assessment
 
 
 def gateway_metadata(

@@ -9,6 +9,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from flows import load_flows
+from flows.choices import offered_words
 from safety.learned.model import default_model
 from webhooks.config import Settings, settings_from_env
 from webhooks.core.alerts import build_transports
@@ -61,13 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         rasa=RasaClient(settings.rasa_url, settings.rasa_timeout_seconds),
         transports=transports,
         questions=QuestionBook.from_flows(flows),
-        choices=frozenset(
-            word.lower()
-            for flow in flows
-            for question in flow.questions
-            for option in question.options
-            for word in (option.label, *option.synonyms)
-        ),
+        choices=offered_words(flows),
         documents=DocumentCipher.from_secrets(settings.document_keys, settings.secret_key),
         media=MediaFetcher(
             http=transports.http,
