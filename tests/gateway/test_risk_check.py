@@ -6,6 +6,7 @@ gateway and its database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from xml.etree import ElementTree
@@ -249,3 +250,21 @@ def test_without_the_database_what_the_net_reads_gets_the_contacts_and_is_kept_a
     [kept] = [read_message(path) for path in waiting(settings.spool_dir)]
     assert kept.risk_categories == ["self"]
     assert kept.risk_evidence[-1] == "checked: not asked, the database was down"
+
+
+def test_the_practitioner_sees_each_check_and_its_answer(
+    client: FlaskClient,
+    post_sms: SmsPoster,
+    db: Session,
+    practitioner_login: Callable[[str | None], None],
+) -> None:
+    referral = make_referral(db, "together-london")
+    sender = db.get(Conversation, referral.conversation_id).contact_key  # type: ignore[union-attr]
+    db.rollback()
+    post_sms(sms_params(TIRED, From=sender))
+    post_sms(sms_params("no", From=sender))
+    practitioner_login("together-london")
+    page = client.get(f"/queue/{referral.id}").get_data(as_text=True)
+    assert "Checked with the person" in page
+    assert "Asked about hurting themselves after &ldquo;I can&#39;t see a way out" in page
+    assert "<strong>No</strong>" in page

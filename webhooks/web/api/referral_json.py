@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import url_for
 
-from webhooks.db.models import Document, Referral, RiskFlag, as_utc
+from webhooks.db.models import Document, Referral, RiskCheck, RiskFlag, as_utc
 
 
 def referral_summary(referral: Referral) -> dict[str, Any]:
@@ -28,11 +29,24 @@ def referral_summary(referral: Referral) -> dict[str, Any]:
 
 
 def referral_detail(
-    referral: Referral, risk_flags: list[RiskFlag], documents: list[Document]
+    referral: Referral,
+    risk_flags: list[RiskFlag],
+    documents: list[Document],
+    risk_checks: Sequence[RiskCheck] = (),
 ) -> dict[str, Any]:
-    """Everything about one referral: each answer with its question, any risk found, and
-    the documents sent (each fetched from its own URL)."""
+    """Everything about one referral: each answer with its question, any risk found, each
+    check asked (and its answer), and the documents sent (each fetched from its own URL)."""
     detail = referral_summary(referral)
+    detail["risk_checks"] = [
+        {
+            "category": check.category,
+            "message": check.message.body,
+            "answer": check.answer,  # yes, no, unclear, unanswered; None while waiting
+            "asked_at": as_utc(check.asked_at).isoformat(),
+            "answered_at": as_utc(check.answered_at).isoformat() if check.answered_at else None,
+        }
+        for check in risk_checks
+    ]
     detail["risk_flags"] = [
         {
             "category": flag.category,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from webhooks.db import accounts, documents, referrals, risks
+from webhooks.db import accounts, checks, documents, referrals, risks
 from webhooks.db.engine import db_session
 from webhooks.web.api.referral_json import referral_detail, referral_summary
 from webhooks.web.download import team_download
@@ -48,7 +48,8 @@ def get_referral(referral_id: int) -> ResponseReturnValue:
     session = db_session()
     flags = risks.risk_flags_for(session, referral.conversation_id)
     files = documents.documents_for(session, referral.conversation_id)
-    return jsonify(referral_detail(referral, flags, files))
+    asked = checks.checks_for(session, referral.conversation_id)
+    return jsonify(referral_detail(referral, flags, files, asked))
 
 
 @bp.get("/referrals/<int:referral_id>/documents/<int:document_id>")

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from webhooks.core import alerts
-from webhooks.db import documents, referrals, risks
+from webhooks.db import checks, documents, referrals, risks
 from webhooks.db.engine import db_session
 from webhooks.db.follow_ups import follow_ups, transcript
 from webhooks.db.models import Conversation
@@ -56,6 +56,7 @@ def detail(referral_id: int) -> ResponseReturnValue:
         "queue/detail.html",
         referral=referral,
         risk_flags=flags,
+        risk_checks=checks.checks_for(db_session(), referral.conversation_id),
         documents=documents.documents_for(db_session(), referral.conversation_id),
         teams=services().teams,
     )
