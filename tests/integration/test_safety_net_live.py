@@ -97,3 +97,37 @@ def test_a_young_person_at_risk_is_given_childline_once_their_age_is_known(
     after = " ".join(person.send("my stepdad hits me again"))
     assert "0808 2000 247" in after
     assert "Childline free on 0800 1111" in after
+
+
+def test_changing_an_answer_mid_referral_goes_back_with_no_crisis_lines(
+    stack: RunningStack,
+) -> None:
+    person = SmsSimulator(stack.url, TWILIO_AUTH_TOKEN, "+447911300021", "+441214960200")
+    script = respondent("coventry-warwickshire", "self", full_name="Robin Changes")
+    answer_until(person.send, script, person.send("hello"), stop_before="date_of_birth")
+    replies = person.send("I want to change my answer")
+    assert not any("116 123" in reply or "urgent" in reply for reply in replies)
+    assert "name" in replies[-1].lower()  # the question before, asked again
+
+
+@pytest.mark.parametrize(("number", "answer"), [("+447911300022", "no"), ("+447911300023", "yes")])
+def test_what_only_the_net_reads_is_checked_and_the_answer_decides(
+    stack: RunningStack, number: str, answer: str
+) -> None:
+    person = SmsSimulator(stack.url, TWILIO_AUTH_TOKEN, number, "+441214960200")
+    name = f"Robin Checked {answer.title()}"
+    script = respondent("coventry-warwickshire", "self", full_name=name)
+    answer_until(person.send, script, person.send("hello"), stop_before="date_of_birth")
+    [check] = person.send("I'm so tired of everything")
+    assert check.startswith("Can I check: are you thinking about hurting yourself")
+    assert "116 123" in check
+    replies = person.send(answer)
+    assert replies[-1].startswith(
+        "When you are ready, we can carry on. What is your date of birth?"
+    )
+    assert any("urgent" in reply for reply in replies) == (answer == "yes")
+    _, last = answer_until(person.send, script, replies)
+    assert last[0].startswith("Thank you. Your referral has been sent")
+    detail = referral_by_name(stack, "coventry-warwickshire", name)
+    assert detail["urgent"] is (answer == "yes")
+    assert [c["answer"] for c in detail["risk_checks"]] == [answer]
