@@ -10,12 +10,12 @@ processes load the saved net (`default_model`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from safety import RiskAssessment
+from safety import RiskAssessment, assess_risk
 from safety.evaluate import Example
 from safety.learned import saved
 from safety.learned.scorer import FastScorer
@@ -39,6 +39,14 @@ GUARDED_THRESHOLD = 0.7
 # answer a form question); such messages are left to the rules, which know "kms" and
 # "suicidal". Only words with letters count: numbers are choices, not context.
 MIN_WORDS = 3
+# A long message is read a passage at a time as well as whole: "i have court on monday and
+# my mum is ill and ... and i took 20 of my tablets this afternoon" is a bag of ordinary
+# words with a few that matter, and the whole dilutes them. Passages of WINDOW_WORDS,
+# every STEP_WORDS, in messages over LONG_WORDS. Chosen by cross-validation on the
+# development set's long messages (`make eval-risk`).
+LONG_WORDS = 30
+WINDOW_WORDS = 25
+STEP_WORDS = 10
 
 
 @dataclass
@@ -117,18 +125,30 @@ class LearnedRiskModel:
         the rules found nothing and the model reads risk. The model never acts alone."""
         if assessment.risk != "none" or _words_with_letters(assessment.text) < MIN_WORDS:
             return assessment
-        label, probability = self.predict(
-            assessment.text,
-            max(self.threshold, self.guarded_threshold) if assessment.guarded else self.threshold,
-        )
-        if label == "none":
-            return assessment
-        return replace(
-            assessment,
-            ask=label,
-            evidence=(f"learned model ({probability:.2f})",),
-            concern=True,
-        )
+        for passage, guarded in _passages(assessment):
+            label, probability = self.predict(
+                passage, max(self.threshold, self.guarded_threshold) if guarded else self.threshold
+            )
+            if label != "none":
+                return replace(
+                    assessment,
+                    ask=label,
+                    evidence=(f"learned model ({probability:.2f})",),
+                    concern=True,
+                )
+        return assessment
+
+
+def _passages(assessment: RiskAssessment) -> Iterator[tuple[str, bool]]:
+    """The text whole, then (if long) each passage, each with whether the rules saw a guard
+    cue in it: a negation at the start of a long message says nothing of its end."""
+    yield assessment.text, assessment.guarded
+    words = assessment.text.split()
+    if len(words) <= LONG_WORDS:
+        return
+    for start in range(0, len(words) - WINDOW_WORDS + STEP_WORDS, STEP_WORDS):
+        passage = " ".join(words[start : start + WINDOW_WORDS])
+        yield passage, assess_risk(passage).guarded
 
 
 def _words_with_letters(text: str) -> int:

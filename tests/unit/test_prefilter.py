@@ -7,8 +7,9 @@ import re
 import pytest
 
 from safety.evaluate import HELD_OUT_DIR, TRAINING_DIR, load_examples
+from safety.lexicon import RISK_CATEGORIES, load_lexicon, normalise
 from safety.prefilter import PatternSet, required_text
-from safety.risk import RISK_CATEGORIES, _clauses, _lexicon, normalise
+from safety.scope import clauses as split_clauses
 
 
 @pytest.mark.parametrize(
@@ -34,11 +35,11 @@ def test_it_offers_the_patterns_that_could_match_in_their_own_order() -> None:
 
 
 def test_it_never_skips_a_pattern_that_matches_a_labelled_message() -> None:
-    lexicon = _lexicon()
+    lexicon = load_lexicon()
     clauses = {
         clause
         for example in load_examples(TRAINING_DIR) + load_examples(HELD_OUT_DIR)
-        for clause, _ in _clauses(normalise(example.text))
+        for clause, _ in split_clauses(normalise(example.text))
     }
     skipped = [
         (category, pattern.pattern, clause)

@@ -6,7 +6,7 @@ import pytest
 
 from safety import assess_risk
 from safety.evaluate import TRAINING_DIR, evaluate, load_examples
-from safety.risk import with_terms
+from safety.lexicon import with_terms
 
 
 @pytest.mark.parametrize(
