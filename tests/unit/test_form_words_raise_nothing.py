@@ -7,11 +7,14 @@ themselves. Neither may come from the form's own controls and options.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from flows import load_flows
 from flows.choices import offered_words
 from flows.controls import control_intents
+from safety import assess_risk
 from safety.learned.model import default_model
 from webhooks.core.turn import read_for_risk
 
@@ -69,3 +72,12 @@ def test_what_people_type_inside_a_referral_raises_no_alarm_or_check(text: str) 
 def test_it_would_notice_a_check(text: str = "I can't see a way out of this anymore") -> None:
     # The same reading does raise a check where the net reads risk in free text.
     assert read_for_risk(text, default_model(), CHOICES).ask == "self"
+
+
+@pytest.mark.parametrize("text", ["I have sent them here", "change my answer", "prefer not to say"])
+def test_the_net_never_reads_a_choice_or_a_control_even_where_it_would_fire(text: str) -> None:
+    # A net that reads risk in anything of three words or more, as a bag of words may.
+    trigger_happy = replace(default_model(), threshold=0.0, guarded_threshold=0.0)
+    assert trigger_happy.add_to(assess_risk("I have sent them here")).ask is not None
+    assert read_for_risk(text, trigger_happy, CHOICES).ask is None
+    assert read_for_risk("my own words here", trigger_happy, CHOICES).ask is not None
