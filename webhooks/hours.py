@@ -39,6 +39,8 @@ class Pathway:
     name: str
     windows: tuple[Window, ...]
     open_on_bank_holidays: bool
+    # How a person hears of it: "the custody team". None: never named to people.
+    called: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,32 @@ class ServiceHours:
                     return opening
         return None
 
+    def closes_at(self, moment: datetime, pathway: str) -> datetime | None:
+        """When the pathway's window open at this moment closes (London time); None if
+        it is closed now."""
+        if not self.is_open(moment, pathway):
+            return None
+        local = moment.astimezone(LONDON)
+        minute = local.hour * 60 + local.minute
+        closes = max(
+            window.closes
+            for window in self.pathways[pathway].windows
+            if local.weekday() in window.weekdays and window.opens <= minute < window.closes
+        )
+        return datetime.combine(local.date(), time(0), tzinfo=LONDON) + timedelta(minutes=closes)
+
+    def others_open(self, moment: datetime) -> list[tuple[Pathway, datetime]]:
+        """The pathways people are told of, other than the pickup one, open at this moment,
+        each with when it closes; soonest to close last."""
+        found = [
+            (pathway, closes)
+            for name, pathway in self.pathways.items()
+            if name != self.pickup
+            and pathway.called
+            and (closes := self.closes_at(moment, name)) is not None
+        ]
+        return sorted(found, key=lambda pair: pair[1], reverse=True)
+
     def _pathway(self, pathway: str | None) -> Pathway | None:
         name = pathway or self.pickup
         return self.pathways.get(name) if name else None
@@ -110,10 +138,14 @@ def parse_hours(raw: dict[str, Any], pickup: str | None, where: str) -> ServiceH
         bank = spec.get("bank_holidays", "closed")
         if bank not in ("open", "closed"):
             raise HoursError(f"{where}: hours.{name}.bank_holidays must be open or closed")
+        called = spec.get("called")
+        if called is not None and not isinstance(called, str):
+            raise HoursError(f"{where}: hours.{name}.called must be words, e.g. the custody team")
         pathways[name] = Pathway(
             name=name,
             windows=tuple(_window(w, f"{where}: hours.{name}") for w in spec["windows"]),
             open_on_bank_holidays=bank == "open",
+            called=called,
         )
     if pickup is not None and pickup not in pathways:
         raise HoursError(f"{where}: pickup {pickup!r} is not one of the hours' pathways")

@@ -52,11 +52,38 @@ def test_coventry_out_of_hours_gives_its_crisis_line_first(
     client_at: ClientAt, moment: str, when: str
 ) -> None:
     replies = text_to(client_at(moment), COVENTRY, "hello")
-    assert replies[0].startswith("The Coventry and Warwickshire Liaison and Diversion team")
+    assert "closed now" in replies[0]
     assert f"pick it up {when}" in replies[0]
     assert "0808 186 6798" in replies[0]  # the crisis line...
     assert "024" not in " ".join(replies)  # ...never the office phone
     assert "999" in replies[0]
+
+
+@pytest.mark.parametrize(
+    ("moment", "working"),
+    [
+        # A Saturday morning: custody and the court are working.
+        (
+            "2026-11-28T10:00:00+00:00",
+            "but the custody team is working until 8pm and the court team until 4:30pm.",
+        ),
+        # A Friday evening in summer (British Summer Time): custody only, until 8pm local.
+        ("2026-07-03T17:30:00+01:00", "but the custody team is working until 8pm."),
+    ],
+)
+def test_when_the_office_is_closed_it_names_the_teams_working_now(
+    client_at: ClientAt, moment: str, working: str
+) -> None:
+    [notice, *_] = text_to(client_at(moment), COVENTRY, "hello")
+    assert notice.startswith(f"Our office is closed now, {working}")
+    assert "the office will pick it up on Monday morning at 8:30am" in notice
+    assert "0808 186 6798" in notice
+
+
+def test_when_nothing_is_working_it_says_the_team_is_closed(client_at: ClientAt) -> None:
+    [notice, *_] = text_to(client_at("2026-11-28T21:00:00+00:00"), COVENTRY, "hello")
+    assert notice.startswith("The Coventry and Warwickshire Liaison and Diversion team is closed")
+    assert "working" not in notice
 
 
 def test_london_out_of_hours_points_to_nhs_111_option_2(client_at: ClientAt) -> None:
@@ -102,6 +129,7 @@ def test_a_call_out_of_hours_hears_the_notice_and_the_crisis_line_first(
     params = {"CallSid": "CA" + "5" * 32, "From": "+447911123456", "To": COVENTRY}
     response = signed_post(client, "/twilio/voice", params)
     spoken = [say.text or "" for say in ElementTree.fromstring(response.data).iter("Say")]
-    assert spoken[0].startswith("The Coventry and Warwickshire Liaison and Diversion team")
+    # Custody suites work on Christmas Day: the caller hears so.
+    assert spoken[0].startswith("Our office is closed now, but the custody team is working")
     assert "on Tuesday morning at 8:30am" in spoken[0]
     assert "0808 186 6798" in spoken[0]

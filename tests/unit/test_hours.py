@@ -110,3 +110,12 @@ def test_a_window_must_open_before_it_closes() -> None:
 def test_the_pickup_pathway_must_exist() -> None:
     with pytest.raises(HoursError, match="pickup 'desk'"):
         parse_hours({}, "desk", "x.yml")
+
+
+def test_it_knows_what_else_is_open_and_until_when() -> None:
+    coventry = hours("coventry-warwickshire")
+    saturday = at("2026-11-28T10:00:00+00:00")
+    working = [(p.called, closes.strftime("%H:%M")) for p, closes in coventry.others_open(saturday)]
+    assert working == [("the custody team", "20:00"), ("the court team", "16:30")]
+    # Custody closes at 20:00: at 20:00 nothing else is open.
+    assert coventry.others_open(at("2026-11-28T20:00:00+00:00")) == []

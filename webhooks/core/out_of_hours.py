@@ -17,7 +17,7 @@ def when_phrase(opening: datetime, now: datetime, wording: Wording) -> str:
     """ "tomorrow morning at 8:30am", "on Monday morning at 8:30am", … (London time)."""
     local_open, local_now = opening.astimezone(LONDON), now.astimezone(LONDON)
     days = (local_open.date() - local_now.date()).days
-    clock = local_open.strftime("%I:%M%p").lstrip("0").lower().replace(":00", "")
+    clock = clock_phrase(local_open)
     part = wording.say(
         "morning" if local_open.hour < 12 else "afternoon" if local_open.hour < 17 else "evening"
     )
@@ -38,13 +38,36 @@ def when_phrase(opening: datetime, now: datetime, wording: Wording) -> str:
 
 
 def closed_notice(team: Team, now: datetime, wording: Wording) -> Reply | None:
-    """Said before anything else when the team's pickup pathway is closed; None if open."""
+    """Said before anything else when the team's pickup pathway is closed; None if open.
+
+    It names the pathways working now ("the custody team is working until 8pm"): a
+    person at a police station on a Saturday must not hear only "closed until Monday".
+    """
     if team.hours.is_open(now):
         return None
     opening = team.hours.next_opening(now)
     if opening is None:
         return Reply(wording.say_for(team, "team_closed_hours_unknown"))
-    return Reply(wording.say_for(team, "team_closed", when=when_phrase(opening, now, wording)))
+    when = when_phrase(opening, now, wording)
+    working = team.hours.others_open(now)
+    if not working:
+        return Reply(wording.say_for(team, "team_closed", when=when))
+    named = [
+        wording.say(
+            "pathway_working" if index == 0 else "pathway_also_working",
+            pathway=str(pathway.called),
+            until=clock_phrase(closes),
+        )
+        for index, (pathway, closes) in enumerate(working)
+    ]
+    return Reply(
+        wording.say_for(team, "team_closed_others_working", working=" and ".join(named), when=when)
+    )
+
+
+def clock_phrase(moment: datetime) -> str:
+    """ "8pm", "4:30pm" (London time)."""
+    return moment.astimezone(LONDON).strftime("%I:%M%p").lstrip("0").lower().replace(":00", "")
 
 
 def pickup_note(team: Team, now: datetime, wording: Wording) -> Reply | None:
