@@ -144,14 +144,20 @@ class RiskFound:
 
 @dataclass(frozen=True)
 class PersonLearnt:
-    """What the flow learnt about the person that changes what they are told (Childline)."""
+    """What the flow learnt about the person that changes what they are told: their age
+    (Childline) and whether they refer themselves (a check asks "you" or "the person")."""
 
     # None when the date of birth is not (or no longer) known.
     age: int | None
+    # "self" or "other" (someone referring another person); None when not yet known.
+    perspective: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        """The custom payload sent when the age becomes known or changes."""
-        return {PERSON: {"age": self.age}}
+        """The custom payload sent when the age or the perspective becomes known or changes."""
+        body: dict[str, Any] = {"age": self.age}
+        if self.perspective is not None:
+            body["perspective"] = self.perspective
+        return {PERSON: body}
 
     @classmethod
     def from_payload(cls, custom: object) -> PersonLearnt | None:
@@ -160,8 +166,12 @@ class PersonLearnt:
         if body is None:
             return None
         age = body.get("age")
+        said = body.get("perspective")
         # An age that cannot be read is no known age: Childline is then not assumed.
-        return cls(age=age if _is_int(age) else None)
+        return cls(
+            age=age if _is_int(age) else None,
+            perspective=said if said in ("self", "other") else None,
+        )
 
 
 @dataclass(frozen=True)

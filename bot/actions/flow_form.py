@@ -55,6 +55,7 @@ class ValidateReferralForm(Action):
             keep = [SlotSet(asking, None)] if asking else []
             return [*keep, SlotSet("requested_slot", asking)]
         age_before = age(flow, answers_before(answers, asking), context.today)
+        perspective_before = perspective(answers_before(answers, asking))
         if asking is None or state.outcome:
             step = engine.start(flow, context)
         elif tracker.get_slot(asking) != latest.get("text"):
@@ -83,9 +84,12 @@ class ValidateReferralForm(Action):
             found = RiskFound(category, source=question_id, perspective=perspective(step.answers))
             dispatcher.utter_message(json_message=found.to_payload())
         age_now = age(flow, step.answers, context.today)
-        if age_now != age_before:
-            # The age decides whether a young person is also given Childline.
-            dispatcher.utter_message(json_message=PersonLearnt(age_now).to_payload())
+        perspective_now = perspective(step.answers)
+        if age_now != age_before or perspective_now != perspective_before:
+            # The age decides whether a young person is also given Childline; the
+            # perspective whether a check asks "you" or "the person you are referring".
+            learnt = PersonLearnt(age_now, perspective_now)
+            dispatcher.utter_message(json_message=learnt.to_payload())
         events: list[EventType] = [
             SlotSet(question_id, step.answers.get(question_id))
             for question_id in flow.question_ids

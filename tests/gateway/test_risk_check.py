@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows import load_flows
+from flows.protocol import PersonLearnt
 from safety import assess_risk
 from safety.learned.model import default_model
 from tests.conftest import OPEN_HOURS
@@ -29,7 +30,7 @@ from webhooks.cli import main as triage
 from webhooks.config import Settings
 from webhooks.core.risk_check import CHECK_WAIT
 from webhooks.core.spool import read_message, waiting
-from webhooks.db import conversations
+from webhooks.db import checks, conversations
 from webhooks.db.models import Conversation, Message, Referral, RiskCheck, RiskFlag
 
 # Read by the learned net alone (the preconditions below say so): checked, not acted on.
@@ -62,11 +63,13 @@ def test_what_only_the_net_reads_is_checked_with_the_contacts_and_nothing_is_fla
 ) -> None:
     assert only_the_net_reads(TIRED, "self")
     replies = bodies(post_sms(sms_params(TIRED)).data)
-    [check] = [reply for reply in replies if reply.startswith("Can I check")]
-    assert "hurting yourself" in check
+    [check] = [reply for reply in replies if "Can I check" in reply]
+    # The contacts first, the question last, just before its options.
+    assert check.endswith(
+        "are you thinking about hurting yourself, or ending your life? Reply 1 for Yes, 2 for No."
+    )
     for contact in ("999", "116 123", "SHOUT to 85258"):
         assert contact in check
-    assert "Reply 1 for Yes, 2 for No." in check
     assert not any("marked your messages as urgent" in reply for reply in replies)
     assert db.scalars(select(RiskFlag)).all() == []
     asked = db.scalars(select(RiskCheck)).one()
@@ -103,25 +106,58 @@ def test_a_no_carries_on_where_the_form_was_and_is_kept_as_checked(
     assert db.scalars(select(RiskFlag)).all() == []
     check = db.scalars(select(RiskCheck)).one()
     assert check.answer == "no" and check.answered_at is not None
-    # The next message answers the form again, not the check.
+    # The no was answered here, never passed on as an answer to the form (Rasa is down
+    # here: a message passed on would be kept as pending).
     assert db.scalars(select(Message).where(Message.body == "no")).one().status == "answered"
 
 
-@pytest.mark.parametrize("reply", ["maybe", "I don't know", "why are you asking"])
-def test_an_unclear_answer_counts_as_yes(post_sms: SmsPoster, db: Session, reply: str) -> None:
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "maybe",
+        "I don't know",
+        "why are you asking",
+        "ok",
+        "no point anymore",
+        "nah im just done with everything",
+    ],
+)
+def test_anything_but_a_clear_yes_or_a_plain_no_counts_as_yes(
+    post_sms: SmsPoster, db: Session, reply: str
+) -> None:
+    question = mid_form(post_sms, db)
     post_sms(sms_params(TIRED))
     replies = bodies(post_sms(sms_params(reply)).data)
-    assert "I have marked your messages as urgent for the team." in replies
+    assert replies[0].startswith("I was not sure of your answer, so to be safe")
+    assert replies[-1].startswith(f"When you are ready, we can carry on. {question}")
     flag = db.scalars(select(RiskFlag)).one()
     assert flag.evidence["phrases"][-1] == "checked: unclear"
 
 
-def test_risk_in_the_answer_itself_is_acted_on_once(post_sms: SmsPoster, db: Session) -> None:
+def test_risk_in_the_answer_itself_is_acted_on_once_and_the_form_carries_on(
+    post_sms: SmsPoster, db: Session
+) -> None:
+    question = mid_form(post_sms, db)
     post_sms(sms_params(TIRED))
     replies = bodies(post_sms(sms_params("yes I want to kill myself")).data)
     assert sum("marked your messages as urgent" in reply for reply in replies) == 1
+    # The form's question again, never the check that is now answered.
+    assert replies[-1].startswith(f"When you are ready, we can carry on. {question}")
     assert db.scalars(select(RiskFlag.category)).all() == ["self"]
     assert db.scalars(select(RiskCheck.answer)).one() == "yes"
+    # So the next "yes" answers the form (kept for Rasa, which is down here).
+    db.rollback()  # reads below see what the gateway commits next
+    post_sms(sms_params("yes"))
+    assert db.scalars(select(Message).where(Message.body == "yes")).one().status == "pending"
+
+
+def test_a_no_with_risk_of_another_kind_answers_the_check_no(
+    post_sms: SmsPoster, db: Session
+) -> None:
+    post_sms(sms_params(TIRED))
+    post_sms(sms_params("no but my partner hits me"))
+    assert db.scalars(select(RiskFlag.category)).all() == ["from_others"]
+    assert db.scalars(select(RiskCheck.answer)).one() == "no"
 
 
 def test_risk_from_others_is_asked_about_in_its_own_words(post_sms: SmsPoster, db: Session) -> None:
@@ -147,26 +183,41 @@ def test_a_check_left_unanswered_is_acted_on_by_the_worker(
     monkeypatch.setenv("TRIAGE_NOW", late.isoformat())
     done = CliRunner().invoke(triage, ["alerts", "--once"])
     assert done.exit_code == 0, done.output
-    assert "1 risk check(s) not answered in time: marked urgent" in done.output
+    assert "1 risk check(s) not answered in time: treated as yes" in done.output
     db.rollback()  # a fresh read: what the other process committed
     flag = db.scalars(select(RiskFlag)).one()
     assert flag.evidence["phrases"][-1] == "checked: unanswered"
     assert db.scalars(select(RiskCheck.answer)).one() == "unanswered"
 
 
-def test_a_reply_after_the_wait_is_not_taken_for_the_answer(
-    post_sms: SmsPoster, db: Session, settings: Settings
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [("no", "I had already let the team know"), ("yes", "I am sorry you are feeling like this")],
+)
+def test_a_reply_after_the_wait_is_a_late_answer_never_a_form_answer(
+    post_sms: SmsPoster, db: Session, settings: Settings, reply: str, said: str
 ) -> None:
+    question = mid_form(post_sms, db)
     post_sms(sms_params(TIRED))
     later = create_app(replace(settings, triage_now=OPEN_HOURS + CHECK_WAIT + timedelta(minutes=5)))
     try:
-        replies = bodies(signed_post(later.test_client(), "/twilio/sms", sms_params("no")).data)
+        replies = bodies(signed_post(later.test_client(), "/twilio/sms", sms_params(reply)).data)
     finally:
         later.extensions["engine"].dispose()
         later.extensions["triage"].transports.http.close()
-    assert not any(reply.startswith("Thank you for telling me.") for reply in replies)
-    flag = db.scalars(select(RiskFlag)).one()
+    assert said in replies[0]
+    assert replies[-1].startswith(f"When you are ready, we can carry on. {question}")
+    flag = db.scalars(select(RiskFlag)).one()  # flagged once, when it went unanswered
     assert flag.evidence["phrases"][-1] == "checked: unanswered"
+    assert db.scalars(select(Message).where(Message.body == reply)).one().status == "answered"
+
+
+def test_a_check_is_closed_once_whoever_comes_first(post_sms: SmsPoster, db: Session) -> None:
+    post_sms(sms_params(TIRED))
+    check = db.scalars(select(RiskCheck)).one()
+    assert checks.close_check(db, check, "unanswered", OPEN_HOURS)
+    assert not checks.close_check(db, check, "no", OPEN_HOURS)
+    assert check.answer == "unanswered"
 
 
 def test_on_whatsapp_the_check_is_asked_and_answered_alike(
@@ -174,7 +225,7 @@ def test_on_whatsapp_the_check_is_asked_and_answered_alike(
 ) -> None:
     sender = {"From": "whatsapp:+447911123456", "To": WHATSAPP_LONDON}
     check = bodies(post_sms(sms_params(TIRED, **sender)).data)
-    assert any(reply.startswith("Can I check") for reply in check)
+    assert any("Can I check" in reply for reply in check)
     replies = bodies(post_sms(sms_params("2", **sender)).data)
     assert replies[0].startswith("Thank you for telling me.")
     assert db.scalars(select(RiskCheck.answer)).one() == "no"
@@ -193,7 +244,7 @@ def test_in_the_web_chat_the_check_offers_yes_and_no_buttons(
         replies: list[dict[str, object]] = response.json["replies"]
         return replies
 
-    [check] = [r for r in send(TIRED) if str(r["text"]).startswith("Can I check")]
+    [check] = [r for r in send(TIRED) if "Can I check" in str(r["text"])]
     assert check["options"] == ["Yes", "No"]
     send("Yes")
     assert db.scalars(select(RiskFlag.category)).all() == ["self"]
@@ -268,3 +319,18 @@ def test_the_practitioner_sees_each_check_and_its_answer(
     assert "Checked with the person" in page
     assert "Asked about hurting themselves after &ldquo;I can&#39;t see a way out" in page
     assert "<strong>No</strong>" in page
+
+
+def test_someone_referring_another_person_is_asked_about_them(
+    post_sms: SmsPoster, db: Session, from_flow: Callable[[dict[str, object]], list[object]]
+) -> None:
+    # The flow says a professional is referring someone (its first question answered).
+    from_flow(PersonLearnt(age=None, perspective="other").to_payload())
+    client_words = "my client told me he can't see a way out of this anymore"
+    replies = bodies(post_sms(sms_params(client_words, To="+441134960300")).data)
+    [check] = [reply for reply in replies if "Can I check" in reply]
+    assert "is the person you are referring thinking about hurting themselves" in check
+    replies = bodies(post_sms(sms_params("yes", To="+441134960300")).data)
+    assert not any("I am sorry you are feeling like this" in reply for reply in replies)
+    assert "I have marked your messages as urgent for the team." in replies
+    assert db.scalars(select(RiskFlag.category)).all() == ["self"]

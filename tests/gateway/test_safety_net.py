@@ -12,7 +12,7 @@ from flows import load_flows
 from tests.gateway.conftest import SmsPoster, make_referral, sms_params
 from tests.gateway.test_webchat import csrf_token
 from webhooks.db import conversations, referrals, risks
-from webhooks.db.models import Conversation, Message, Referral, RiskFlag
+from webhooks.db.models import Conversation, Message, Referral, RiskCheck, RiskFlag
 
 
 def bodies(twiml: bytes) -> list[str]:
@@ -128,7 +128,9 @@ def test_a_choice_the_flow_offers_is_not_read_by_the_learned_net(
     # tests/unit/test_form_words_raise_nothing.py for a net that still would).
     replies = bodies(post_sms(sms_params("I have sent them here")).data)
     assert db.scalars(select(RiskFlag)).all() == []
+    assert db.scalars(select(RiskCheck)).all() == []
     assert not any("marked your messages as urgent" in reply for reply in replies)
+    assert not any("Can I check" in reply for reply in replies)
 
 
 def test_worrying_words_without_clear_risk_get_the_contacts_gently(

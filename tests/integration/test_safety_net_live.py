@@ -119,7 +119,7 @@ def test_what_only_the_net_reads_is_checked_and_the_answer_decides(
     script = respondent("coventry-warwickshire", "self", full_name=name)
     answer_until(person.send, script, person.send("hello"), stop_before="date_of_birth")
     [check] = person.send("I'm so tired of everything")
-    assert check.startswith("Can I check: are you thinking about hurting yourself")
+    assert "Can I check: are you thinking about hurting yourself" in check
     assert "116 123" in check
     replies = person.send(answer)
     assert replies[-1].startswith(

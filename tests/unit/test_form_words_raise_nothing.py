@@ -78,6 +78,6 @@ def test_it_would_notice_a_check(text: str = "I can't see a way out of this anym
 def test_the_net_never_reads_a_choice_or_a_control_even_where_it_would_fire(text: str) -> None:
     # A net that reads risk in anything of three words or more, as a bag of words may.
     trigger_happy = replace(default_model(), threshold=0.0, guarded_threshold=0.0)
-    assert trigger_happy.add_to(assess_risk("I have sent them here")).ask is not None
+    assert trigger_happy.add_to(assess_risk(text)).ask is not None  # it would, unread
     assert read_for_risk(text, trigger_happy, CHOICES).ask is None
     assert read_for_risk("my own words here", trigger_happy, CHOICES).ask is not None

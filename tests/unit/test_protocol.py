@@ -45,6 +45,7 @@ PAYLOADS = [
     RiskFound(category="from_others", source="nlu"),
     PersonLearnt(age=16),
     PersonLearnt(age=None),
+    PersonLearnt(age=34, perspective="other"),
     ReferralHandOver({"flow_id": "south_essex", "outcome": "complete", "answers": []}),
 ]
 
@@ -238,3 +239,7 @@ def test_the_client_sends_the_metadata_and_reads_every_kind_of_reply() -> None:
         ),
         BotMessage(text="Pick one", buttons=("a",)),
     ]
+
+
+def test_a_perspective_that_is_not_self_or_other_is_not_known() -> None:
+    assert read_payload({"person": {"age": 30, "perspective": "both"}}) == PersonLearnt(30, None)

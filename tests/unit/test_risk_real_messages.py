@@ -151,3 +151,16 @@ def test_it_reads_a_reported_question_by_its_answer() -> None:
 )
 def test_it_ends_a_clause_where_a_run_on_message_starts_a_new_one(text: str, risk: str) -> None:
     assert assess_risk(text).risk == risk
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("I can't promise I won't hurt myself", "self"),
+        ("cant guarantee i wont hurt myself tonight", "self"),
+        ("I promise I won't hurt myself", "none"),
+        ("I won't hurt myself", "none"),
+    ],
+)
+def test_it_reads_a_promise_not_given_as_no_denial(text: str, risk: str) -> None:
+    assert assess_risk(text).risk == risk

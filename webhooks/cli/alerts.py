@@ -84,7 +84,7 @@ def alerts(once: bool, interval: int) -> None:
                     f"{drained.referrals} referral(s)"
                 )
             if expired:
-                click.echo(f"{expired} risk check(s) not answered in time: marked urgent")
+                click.echo(f"{expired} risk check(s) not answered in time: treated as yes")
             if sent:
                 click.echo(f"sent {sent} urgent alert(s)")
             if once:

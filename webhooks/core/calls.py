@@ -81,7 +81,7 @@ def open_question_needs_words(core: ConversationCore, team: Team, call_sid: str)
     conversation = conversations.find_conversation(core.work.session, team.id, VOICE, call_sid)
     if conversation is None:
         return False
-    last = conversations.last_bot_question(core.work.session, conversation.id)
+    last = checks.open_question(core.work.session, conversation.id)
     return last is not None and core.questions.needs_words(last.question_id)
 
 
@@ -163,7 +163,7 @@ def keep_what_was_answered(core: ConversationCore, conversation: Conversation, t
 
 
 def _open_question(core: ConversationCore, conversation: Conversation) -> list[Reply]:
-    last = conversations.last_bot_question(core.work.session, conversation.id)
+    last = checks.open_question(core.work.session, conversation.id)
     if last is None:
         return [Reply(core.wording.say("voice_goodbye"), ends_conversation=True)]
     labels = tuple((last.options or {}).get("labels", ()))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from webhooks.core.questions import QuestionBook
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import carry_on
-from webhooks.db import conversations, referrals
+from webhooks.db import checks, referrals
 from webhooks.db.models import Message
 from webhooks.wording import Wording
 
@@ -32,7 +32,7 @@ def answer_control(
 ) -> list[Reply]:
     """The gateway's own answer, then the open question again."""
     team = inbound.team
-    previous = conversations.last_bot_question(session, message.conversation_id)
+    previous = checks.open_question(session, message.conversation_id)
     if control == WITHDRAW:
         keys = [
             inbound.contact_key,

@@ -67,6 +67,7 @@ class FlowEndings:
         if isinstance(found, PersonLearnt):
             # The age, not the date of birth, is all the safety net needs (Childline).
             message.conversation.person_age = found.age
+            message.conversation.perspective = found.perspective
         return []
 
     def commit_referral(

@@ -13,7 +13,7 @@ from safety import RiskAssessment
 from webhooks.core.alerts import queue_urgent_alerts
 from webhooks.core.questions import QuestionBook
 from webhooks.core.replies import Reply
-from webhooks.db import conversations, risks
+from webhooks.db import checks, risks
 from webhooks.db.models import Message
 from webhooks.teams import Team
 from webhooks.wording import Wording
@@ -59,7 +59,7 @@ def answer_risk(
     If the bot's last message asked a flow question (by its id), the form is still
     waiting for its answer, so it is asked again.
     """
-    previous = conversations.last_bot_question(session, message.conversation_id)
+    previous = checks.open_question(session, message.conversation_id)
     message.status = "answered"
     return act_on_risk(
         session,

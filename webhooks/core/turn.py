@@ -265,7 +265,8 @@ class TurnHandler:
             # person still hears these replies; the record of them waits on disk.
             log.error("database failed at the end of a turn: %s", type(error).__name__)
             self.core.work.rollback()
-            assessment = self._with_flow_risk(assessment)
+            # A check asked this turn was rolled back with it: what the net read is risk.
+            assessment = self._with_flow_risk(risk_check.acted_on_unasked(assessment))
             self._keep(_spooled(inbound, self.core.now, assessment, replies, _stored_id(message)))
         return replies
 

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from webhooks.db.conversations import last_bot_question
 from webhooks.db.models import Message, RiskCheck
+
+# The id a check's own message is stored under: a question of the gateway's, not a flow's.
+CHECK_QUESTION_ID = "risk_check"
 
 
 def add_check(
@@ -46,12 +50,55 @@ def open_check(session: Session, conversation_id: str) -> RiskCheck | None:
 
 
 def close_check(
-    check: RiskCheck, answer: str, at: datetime, answered_by: Message | None = None
-) -> None:
-    """Record the answer ("yes", "no", "unclear" or "unanswered")."""
-    check.answer = answer
-    check.answered_at = at
-    check.answer_id = answered_by.id if answered_by is not None else None
+    session: Session,
+    check: RiskCheck,
+    answer: str,
+    at: datetime,
+    answered_by: Message | None = None,
+) -> bool:
+    """Record the answer ("yes", "no", "unclear" or "unanswered") if the check is still
+    open; False when another request or the worker closed it first (it is then reloaded).
+
+    One conditional UPDATE: a reply and the worker's expiry at the same moment cannot
+    both close it.
+    """
+    result = session.execute(
+        update(RiskCheck)
+        .where(RiskCheck.id == check.id, RiskCheck.answer.is_(None))
+        .values(
+            answer=answer,
+            answered_at=at,
+            answer_id=answered_by.id if answered_by is not None else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(check)
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+def check_asked_in(session: Session, asked: Message) -> RiskCheck | None:
+    """The check a stored bot message asked; None if it asked none."""
+    if asked.question_id != CHECK_QUESTION_ID or asked.reply_to_id is None:
+        return None
+    return session.scalars(
+        select(RiskCheck)
+        .where(RiskCheck.message_id == asked.reply_to_id)
+        .order_by(RiskCheck.id.desc())
+        .limit(1)
+    ).first()
+
+
+def open_question(session: Session, conversation_id: str) -> Message | None:
+    """The bot's message still waiting for an answer, to ask again: its last message,
+    unless that is a check already answered, when the form's question it interrupted is."""
+    last = last_bot_question(session, conversation_id)
+    if last is None:
+        return None
+    check = check_asked_in(session, last)
+    if check is None or check.answer is None:
+        return last
+    return check.resumes
 
 
 def unanswered_since(session: Session, before: datetime, limit: int = 100) -> list[RiskCheck]:

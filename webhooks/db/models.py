@@ -58,6 +58,8 @@ class Conversation(Base):
     # The referred person's age in years once the flow has it (the crisis contacts for a
     # young person include Childline); the date of birth itself stays in the referral.
     person_age: Mapped[int | None] = mapped_column(default=None)
+    # "other" when someone refers another person (a check then asks about them).
+    perspective: Mapped[str | None] = mapped_column(String(8), default=None)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id"
