@@ -56,7 +56,7 @@ class ServiceHours:
         if chosen is None:
             return False
         local = moment.astimezone(LONDON)
-        if _is_bank_holiday(local.date()) and not chosen.open_on_bank_holidays:
+        if is_bank_holiday(local.date()) and not chosen.open_on_bank_holidays:
             return False
         minute = local.hour * 60 + local.minute
         return any(
@@ -74,7 +74,7 @@ class ServiceHours:
         local = moment.astimezone(LONDON)
         for offset in range(_LOOKAHEAD_DAYS):
             day = local.date() + timedelta(days=offset)
-            if _is_bank_holiday(day) and not chosen.open_on_bank_holidays:
+            if is_bank_holiday(day) and not chosen.open_on_bank_holidays:
                 continue
             for window in sorted(chosen.windows, key=lambda w: w.opens):
                 if day.weekday() not in window.weekdays:
@@ -125,7 +125,8 @@ def _bank_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("GB", subdiv="ENG", years=year)
 
 
-def _is_bank_holiday(day: date) -> bool:
+def is_bank_holiday(day: date) -> bool:
+    """Whether the day is a bank holiday in England."""
     return day in _bank_holidays(day.year)
 
 

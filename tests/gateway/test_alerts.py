@@ -155,6 +155,17 @@ def test_out_of_hours_no_alert_is_queued(db: Session, teams: TeamDirectory) -> N
     assert queue_urgent_alerts(db, referral.conversation_id, team, sunday) == 0
 
 
+def test_a_time_critical_referral_alerts_the_duty_practitioner_in_hours(
+    db: Session, teams: TeamDirectory
+) -> None:
+    referral = make_referral(db, "coventry-warwickshire")
+    referral.time_critical = True  # in custody now, and no risk shown
+    db.commit()
+    team = teams.by_id("coventry-warwickshire")
+    assert team is not None
+    assert queue_urgent_alerts(db, referral.conversation_id, team, OPEN_HOURS) == 2
+
+
 def test_a_team_without_a_duty_contact_queues_nothing(db: Session, teams: TeamDirectory) -> None:
     referral = make_referral(db, "south-essex")
     referral.urgent = True

@@ -124,6 +124,11 @@ class Referral(Base):
     # Totals of scored instruments (PHQ-9, GAD-7) with their bands.
     scores: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     urgent: Mapped[bool] = mapped_column(default=False)
+    # Must be seen before a moment passes (in custody now, a date within two working
+    # days, help needed today): listed after risk, before the rest. Why, in
+    # {"reasons": [...]} (names from data/time_critical.yml).
+    time_critical: Mapped[bool] = mapped_column(default=False, server_default=false())
+    time_critical_reasons: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Set when a practitioner acknowledges it; stops urgent alerts being repeated.
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webhooks.db.models import Consent, Conversation, Referral, ReferralAnswer, utcnow
 from webhooks.db.risks import has_risk_flags
+from webhooks.time_critical import reasons_for
 
 # No 0/O or 1/I: a reference is read out over the phone.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -65,6 +66,14 @@ def create_referral(
     referral.scores = {"scores": list(payload["scores"])} if payload.get("scores") else None
     # Risk shown at any point of the conversation makes the referral urgent.
     referral.urgent = has_risk_flags(session, conversation.id)
+    given = {
+        str(answer["question_id"]): answer.get("value")
+        for answer in payload["answers"]
+        if not answer.get("skipped")
+    }
+    reasons = reasons_for(given, moment) if complete else []
+    referral.time_critical = bool(reasons)
+    referral.time_critical_reasons = {"reasons": reasons} if reasons else None
     for position, answer in enumerate(payload["answers"]):
         referral.answers.append(
             ReferralAnswer(
@@ -141,7 +150,7 @@ def new_reference() -> str:
 def list_referrals(
     session: Session, team_id: str | None, limit: int = 200, status: str | None = None
 ) -> list[Referral]:
-    """Referrals for one team (or all), urgent first, then oldest first.
+    """Referrals for one team (or all): urgent first, then time-critical, then oldest first.
 
     Without a status, the queue: every referral except those stopped part way.
     """
@@ -152,7 +161,9 @@ def list_referrals(
         query = query.where(Referral.status != "incomplete")
     else:
         query = query.where(Referral.status == status)
-    query = query.order_by(Referral.urgent.desc(), Referral.submitted_at, Referral.id).limit(limit)
+    query = query.order_by(
+        Referral.urgent.desc(), Referral.time_critical.desc(), Referral.submitted_at, Referral.id
+    ).limit(limit)
     return list(session.scalars(query))
 
 

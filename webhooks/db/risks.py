@@ -70,12 +70,13 @@ def risk_flags_for(session: Session, conversation_id: str) -> list[RiskFlag]:
 
 
 def urgent_unacknowledged(session: Session, conversation_id: str) -> list[Referral]:
-    """The conversation's urgent referrals that no practitioner has acknowledged yet."""
+    """The conversation's urgent or time-critical referrals that no practitioner has
+    acknowledged yet: each alerts the duty practitioner."""
     return list(
         session.scalars(
             select(Referral).where(
                 Referral.conversation_id == conversation_id,
-                Referral.urgent.is_(True),
+                or_(Referral.urgent.is_(True), Referral.time_critical.is_(True)),
                 Referral.acknowledged_at.is_(None),
             )
         )

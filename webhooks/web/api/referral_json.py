@@ -21,6 +21,8 @@ def referral_summary(referral: Referral) -> dict[str, Any]:
         "outcome": referral.outcome,
         "perspective": referral.perspective,
         "urgent": referral.urgent,
+        "time_critical": referral.time_critical,
+        "time_critical_reasons": (referral.time_critical_reasons or {}).get("reasons", []),
         "submitted_at": as_utc(referral.submitted_at).isoformat(),
         "flow": {"id": referral.flow_id, "version": referral.flow_version},
         "fields": {answer.question_id: answer.value.get("v") for answer in referral.answers},

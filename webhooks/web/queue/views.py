@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from webhooks import time_critical
 from webhooks.core import alerts
 from webhooks.db import checks, documents, referrals, risks
 from webhooks.db.engine import db_session
@@ -57,6 +58,7 @@ def detail(referral_id: int) -> ResponseReturnValue:
         referral=referral,
         risk_flags=flags,
         risk_checks=checks.checks_for(db_session(), referral.conversation_id),
+        time_critical_labels=time_critical.labels(),
         documents=documents.documents_for(db_session(), referral.conversation_id),
         teams=services().teams,
     )
