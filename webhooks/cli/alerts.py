@@ -58,7 +58,7 @@ def alerts(once: bool, interval: int) -> None:
                 with sessions() as session:
                     # A check left unanswered counts as yes: its referral is urgent, and
                     # the alert that raises goes out in this same round.
-                    expired = expire_unanswered(session, teams, wording, now)
+                    expired = expire_unanswered(session, teams, now)
                     session.commit()
                     sent = deliver_due(session, now, teams, wording, senders.send, link_base)
             except SQLAlchemyError as error:

@@ -20,7 +20,6 @@ from flows.answers import yes_or_no
 from flows.controls import normalise
 from safety import RiskAssessment
 from webhooks.core.alerts import queue_urgent_alerts
-from webhooks.core.questions import QuestionBook
 from webhooks.core.replies import Reply
 from webhooks.core.safety_net import (
     CHILDLINE_CATEGORIES,
@@ -51,8 +50,6 @@ LATE_ANSWER_WINDOW = timedelta(hours=6)
 PLAIN_NO_WORDS = 5
 # Words a yes/no question reads as yes that do not answer this one clearly.
 _NOT_CLEARLY_YES = {"ok", "okay", "right", "sure", "agree", "i agree", "correct"}
-# Acting on an unanswered check asks nobody anything.
-_NO_QUESTIONS = QuestionBook({})
 
 
 def ask(
@@ -106,9 +103,7 @@ def treat_as_unanswered(session: Session, check: RiskCheck, around: Surroundings
         _flag(session, check, "unanswered", around.team, around.now)
 
 
-def expire_unanswered(
-    session: Session, teams: TeamDirectory, wording: Wording, now: datetime
-) -> int:
+def expire_unanswered(session: Session, teams: TeamDirectory, now: datetime) -> int:
     """Treat every check that has waited too long as a yes (run by `triage alerts`);
     how many. The caller commits."""
     expired = 0
