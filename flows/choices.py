@@ -91,8 +91,10 @@ def several_options(options: tuple[Option, ...], text: str) -> list[Option]:
     picked: list[Option] = []
     rest = said
     for token in re.findall(r"\d+", rest):
-        # Keyed on a phone, "135" means options 1, 3 and 5 (when there are fewer than 10).
-        numbers = [int(d) for d in token] if len(options) < 10 else [int(token)]
+        # Keyed on a phone, "135" means options 1, 3 and 5: always when there are fewer
+        # than 10, and with 10 or more when no option has that number ("12" is option 12).
+        whole = len(options) >= 10 and 1 <= int(token) <= len(options)
+        numbers = [int(token)] if whole else [int(d) for d in token]
         for index in numbers:
             if not 1 <= index <= len(options):
                 raise AnswerError("no option with that number")

@@ -76,25 +76,25 @@ def _yaml_value(value: Any) -> Any:
     return value if isinstance(value, bool) else str(value)
 
 
-def _every_part(condition: Condition) -> list[Condition]:
+def every_part(condition: Condition) -> list[Condition]:
     """The condition and every condition inside it."""
     parts = [condition]
     inner = [*condition.all, *condition.any]
     if condition.negate is not None:
         inner.append(condition.negate)
     for part in inner:
-        parts.extend(_every_part(part))
+        parts.extend(every_part(part))
     return parts
 
 
 def referenced_answers(condition: Condition) -> set[str]:
     """Every question id a condition looks at (to check the flow asks them first)."""
-    return {part.answer for part in _every_part(condition) if part.answer}
+    return {part.answer for part in every_part(condition) if part.answer}
 
 
 def referenced_scores(condition: Condition) -> set[str]:
     """Every score id a condition looks at."""
-    return {part.score for part in _every_part(condition) if part.score}
+    return {part.score for part in every_part(condition) if part.score}
 
 
 def holds(

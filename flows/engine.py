@@ -12,14 +12,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from flows import phrases, review, scoring
+from flows import carry_on, phrases, review, scoring
 from flows.answers import parse_answer
 from flows.conditions import SKIPPED, holds
 from flows.errors import AnswerError
-from flows.model import REVIEW, Flow, Question
+from flows.model import CARRY_ON, REVIEW, Flow, Question, Wording
 from flows.navigation import go_back, is_easy, next_to_ask, perspective
 from flows.state import (
     BACK,
+    COMPLETE,
     EASY,
     RESTART,
     SKIP,
@@ -40,12 +41,19 @@ def start(flow: Flow, context: Context, easy: bool = False) -> Step:
     return Step(answers={}, state=FlowState(easy=easy), ask=next_to_ask(flow, {}, context))
 
 
-def resume(flow: Flow, answers: Mapping[str, Any], state: FlowState, context: Context) -> Step:
-    """Carry on from the answers kept, asking the first question still open."""
+def resume(
+    flow: Flow,
+    answers: Mapping[str, Any],
+    state: FlowState,
+    context: Context,
+    asking: str | None = None,
+) -> Step:
+    """Carry on from the answers kept, asking the first question still open (or the
+    offer to carry on again, if that was open)."""
     kept = dict(answers)
-    return Step(
-        kept, replace(state, misses=0, choosing=False), (), next_to_ask(flow, kept, context)
-    )
+    if asking == CARRY_ON and state.sent:
+        return Step(kept, replace(state, misses=0), (), CARRY_ON)
+    return carry_on.ask_next(flow, kept, replace(state, misses=0, choosing=False), context)
 
 
 def prompt(
@@ -54,6 +62,8 @@ def prompt(
     """How to put `asking` (a question id or REVIEW) to this listener."""
     if asking == REVIEW:
         return review.prompt(flow, answers, state.choosing, context)
+    if asking == CARRY_ON:
+        return carry_on.prompt(context)
     question = flow.question(asking)
     easy = is_easy(flow, answers, state, context.today)
     text = question.ask.pick(perspective(answers), easy, context.voice)
@@ -76,6 +86,10 @@ def receive(
     current = dict(answers)
     if asking is None:
         return start(flow, context, state.easy)
+    if control in (STOP, RESTART) and state.sent:
+        # The essentials are with the team already: stopping, or starting again, ends
+        # this referral as it stands rather than losing it or making a second one.
+        return carry_on.finish(current, state)
     if control == STOP:
         return Step(current, replace(state, outcome=STOPPED, ended_at_question=asking))
     if control == RESTART:
@@ -85,7 +99,12 @@ def receive(
         easy_on = (phrases.say("easy_on", context.voice),)
         return Step(current, replace(state, easy=True), easy_on, asking)
     if asking == REVIEW:
-        return review.receive(flow, current, state, text, control, context)
+        step = review.receive(flow, current, state, text, control, context)
+        if step.state.outcome == COMPLETE and flow.sends_essentials_first and not state.sent:
+            return carry_on.after_sending(flow, step.answers, step.state, context)
+        return step
+    if asking == CARRY_ON:
+        return carry_on.receive(flow, current, state, text, control, context)
     question = flow.question(asking)
     if control is not None:
         return _control(flow, question, current, state, control, context)
@@ -115,15 +134,34 @@ def accept(
         question.ends_when, answers, totals, points, context.today
     ):
         wording = question.ends_say or question.retry  # the loader insists on both
-        ending = wording.pick(perspective(answers), state.easy, context.voice)
-        ended = replace(state, outcome=question.ends_as, ended_at_question=question.id)
-        return Step(answers=answers, state=ended, say=(ending,))
+        return _ended(question, answers, state, wording, question.ends_as, context)
+    for ending in flow.endings:
+        # An ending a section sets on an answer asked elsewhere (a team's age rule on the
+        # shared date of birth), checked whenever that answer is given or corrected.
+        if question.id in ending.after and holds(
+            ending.when, answers, totals, points, context.today
+        ):
+            return _ended(question, answers, state, ending.say, ending.outcome, context)
     risks = tuple(
         (rule.category, question.id)
         for rule in question.risk
         if holds(rule.when, answers, totals, points, context.today)
     )
-    return Step(answers, state, ask=next_to_ask(flow, answers, context), risks=risks)
+    return carry_on.ask_next(flow, answers, state, context, risks)
+
+
+def _ended(
+    question: Question,
+    answers: dict[str, Any],
+    state: FlowState,
+    wording: Wording,
+    outcome: str,
+    context: Context,
+) -> Step:
+    """The conversation ends kindly here, saying where else to go."""
+    said = wording.pick(perspective(answers), state.easy, context.voice)
+    ended = replace(state, outcome=outcome, ended_at_question=question.id)
+    return Step(answers=answers, state=ended, say=(said,))
 
 
 def _control(

@@ -26,6 +26,8 @@ PERSPECTIVES = ("self", "other")
 VARIANTS = ("self", "other", "easy", "voice")
 # The pseudo-question that reads the answers back before anything is sent.
 REVIEW = "review"
+# The pseudo-question after the essentials were sent: carry on with the rest now, or not.
+CARRY_ON = "carry_on"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,9 @@ class Question:
     when: Condition | None = None
     # In the short read-back before sending, where a single answer can be corrected.
     readback: bool = False
+    # Asked first: once every essential question that applies is answered, the referral
+    # is sent, and the rest only enrich it (a person who stops there is still referred).
+    essential: bool = False
     # The conversation ends kindly, saying `ends_say`, when this holds: "ineligible" (not
     # a person the team can help) or "declined" (no agreement to share).
     ends_when: Condition | None = None
@@ -128,6 +133,21 @@ class Question:
     def option(self, value: str) -> Option | None:
         """The option with this value, if any."""
         return next((option for option in self.options if option.value == value), None)
+
+
+@dataclass(frozen=True)
+class Ending:
+    """The conversation ends kindly when a test on the answers holds, whichever question
+    was answered last: written in a section (a team's own eligibility, e.g. an age from
+    the date of birth asked later in a shared section), checked after each answer it
+    looks at."""
+
+    when: Condition
+    say: Wording
+    # "ineligible" or "declined", as for a question's own ending.
+    outcome: str
+    # The answers its test looks at: it is checked when one of them is given.
+    after: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -166,6 +186,7 @@ class Flow:
     questions: tuple[Question, ...] = ()
     scores: tuple[Score, ...] = ()
     sections: tuple[str, ...] = ()
+    endings: tuple[Ending, ...] = ()
 
     def question(self, question_id: str) -> Question:
         """Return the question with this id, or raise KeyError."""
@@ -177,6 +198,11 @@ class Flow:
     def has(self, question_id: str) -> bool:
         """Whether this flow asks a question with this id."""
         return any(question.id == question_id for question in self.questions)
+
+    @property
+    def sends_essentials_first(self) -> bool:
+        """Whether it marks essential questions: they are sent before the rest are asked."""
+        return any(question.essential for question in self.questions)
 
     @property
     def question_ids(self) -> list[str]:

@@ -30,12 +30,17 @@ def applicable(flow: Flow, answers: Mapping[str, Any], today: date) -> list[Ques
     ]
 
 
-def next_to_ask(flow: Flow, answers: Mapping[str, Any], context: Context) -> str:
-    """The first unanswered question that applies, or the read-back when none is left."""
-    for question in applicable(flow, answers, context.today):
-        if answers.get(question.id) is None:
-            return question.id
-    return REVIEW
+def next_to_ask(
+    flow: Flow, answers: Mapping[str, Any], context: Context, sent: bool = False
+) -> str:
+    """The first unanswered question that applies, or the read-back when none is left.
+
+    Until the essentials are sent only they are asked, then read back; the rest follow.
+    """
+    waiting = [q for q in applicable(flow, answers, context.today) if answers.get(q.id) is None]
+    if flow.sends_essentials_first and not sent:
+        waiting = [question for question in waiting if question.essential]
+    return waiting[0].id if waiting else REVIEW
 
 
 def go_back(
@@ -43,9 +48,14 @@ def go_back(
 ) -> Step:
     """Ask the last answered question again, its answer cleared."""
     still = {question.id for question in applicable(flow, answers, context.today)}
+    if state.sent:
+        # What was sent is with the team: going back reaches only what was asked since,
+        # so no answer the queue holds (consent above all) is quietly undone here.
+        still = {qid for qid in still if not flow.question(qid).essential}
     history = [qid for qid in state.history if qid in still and qid != asking]
     if not history:
-        return Step(answers, state, (phrases.say("first_question", context.voice),), asking)
+        first = "back_after_sending" if state.sent else "first_question"
+        return Step(answers, state, (phrases.say(first, context.voice),), asking)
     previous = history.pop()
     answers[previous] = None
     return Step(

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from flows.model import Wording
+from flows.placeholders import fill
 
 PHRASES_FILE = Path(__file__).resolve().parent / "phrases.yml"
 REQUIRED = (
@@ -16,6 +17,7 @@ REQUIRED = (
     "not_optional",
     "skipped",
     "first_question",
+    "back_after_sending",
     "why_default",
     "restart",
     "easy_on",
@@ -25,7 +27,13 @@ REQUIRED = (
     "review_send",
     "review_change",
     "review_back",
+    "carry_on",
+    "carry_on_now",
+    "carry_on_later",
+    "carry_on_retry",
 )
+# What the engine passes when it speaks; any other placeholder is a slip, refused at load.
+RUNTIME_PLACEHOLDERS = ("retry", "why", "items", "label", "value")
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +51,9 @@ def phrases() -> dict[str, Wording]:
     missing = [key for key in REQUIRED if key not in table]
     if missing:
         raise ValueError(f"phrases.yml is missing: {', '.join(missing)}")
+    for key, wording in table.items():
+        for variant in wording.all():
+            fill(variant, {}, f"phrases.yml: {key}", later=RUNTIME_PLACEHOLDERS)
     return table
 
 

@@ -2,7 +2,8 @@
 
 The gateway sends `GatewayMetadata` with every message; the actions answer with custom
 payloads, each a one-key JSON object naming its kind: the question asked, risk an answer
-showed, what was learnt about the person, or the referral to commit. Both Python
+showed, what was learnt about the person, a question about the service for the gateway
+to answer from the team's file, or the referral to commit. Both Python
 environments import this module (the gateway on 3.11, the action server on 3.10), so it
 uses the standard library alone. Parsing is tolerant: odd input gives a default or None,
 never an exception, because a bad payload must not cost a person their reply.
@@ -22,6 +23,7 @@ CHANNEL: Final = "channel"
 FLOW_ID: Final = "flow_id"
 NOW: Final = "now"
 DOCUMENTS: Final = "documents"
+WATCH: Final = "watch"
 # The channel whose listener hears the questions rather than reads them.
 VOICE: Final = "voice"
 
@@ -30,6 +32,8 @@ REFERRAL: Final = "referral"
 RISK: Final = "risk"
 PERSON: Final = "person"
 QUESTION: Final = "question"
+SITUATION: Final = "situation"
+INFO: Final = "info"
 
 # What a risk is about, as the safety net names it too.
 RISK_CATEGORIES: Final = ("self", "others", "from_others")
@@ -37,6 +41,18 @@ RISK_CATEGORIES: Final = ("self", "others", "from_others")
 NLU: Final = "nlu"
 # Who the questions are put to; "" when nobody knows (Rasa's intents cannot tell).
 RISK_PERSPECTIVES: Final = ("self", "other", "")
+# What a person may ask about the service, each answered by the gateway from the team's
+# file: what it is and is not, its hours, confidentiality, whether it is a crisis line,
+# where its office is, by phone or in person (voluntary interviews too), peer support.
+INFO_TOPICS: Final = (
+    "service",
+    "hours",
+    "confidential",
+    "crisis_line",
+    "office",
+    "support_how",
+    "peer_support",
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,9 @@ class GatewayMetadata:
     now: str = ""
     # Files the conversation has received so far ("I have sent them" is checked against it).
     documents: int = 0
+    # Questions whose answers the gateway wants at once (in custody now, a court date
+    # soon: the person is told whether that team is working); the rules are the gateway's.
+    watch: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object sent as the REST channel's `metadata`."""
@@ -61,6 +80,7 @@ class GatewayMetadata:
             FLOW_ID: self.flow_id,
             NOW: self.now,
             DOCUMENTS: self.documents,
+            WATCH: list(self.watch),
         }
 
     @classmethod
@@ -69,6 +89,7 @@ class GatewayMetadata:
         found = raw if isinstance(raw, Mapping) else {}
         now = _text(found.get(NOW)) or ""
         documents = found.get(DOCUMENTS)
+        watch = found.get(WATCH)
         return cls(
             team_id=_text(found.get(TEAM_ID)) or "",
             team_name=_text(found.get(TEAM_NAME)) or "",
@@ -76,6 +97,7 @@ class GatewayMetadata:
             flow_id=_text(found.get(FLOW_ID)) or "",
             now=now if _is_iso_datetime(now) else "",
             documents=documents if _is_int(documents) and documents > 0 else 0,
+            watch=tuple(w for w in watch if isinstance(w, str)) if isinstance(watch, list) else (),
         )
 
 
@@ -191,12 +213,60 @@ class ReferralHandOver:
         return None if body is None else cls(record=dict(body))
 
 
-Payload: TypeAlias = QuestionAsked | RiskFound | PersonLearnt | ReferralHandOver
+@dataclass(frozen=True)
+class SituationLearnt:
+    """An answer the gateway watches for, given just now: the question and its value."""
+
+    question: str
+    value: Any
+
+    def to_payload(self) -> dict[str, Any]:
+        """The custom payload sent, before the next question, when such an answer is given."""
+        return {SITUATION: {"question": self.question, "value": self.value}}
+
+    @classmethod
+    def from_payload(cls, custom: object) -> SituationLearnt | None:
+        """The answer in a custom payload; None when it names no question."""
+        body = _body(custom, SITUATION)
+        question = body.get("question") if body is not None else None
+        if body is None or not isinstance(question, str) or not question:
+            return None
+        return cls(question=question, value=body.get("value"))
+
+
+@dataclass(frozen=True)
+class InfoAsked:
+    """A question about the service ("when are you open?"): the bot names the topic and
+    the gateway answers it from the team's own file."""
+
+    # One of INFO_TOPICS; a topic the gateway does not know is answered "I do not know".
+    topic: str
+
+    def to_payload(self) -> dict[str, Any]:
+        """The custom payload sent instead of a fixed answer."""
+        return {INFO: {"topic": self.topic}}
+
+    @classmethod
+    def from_payload(cls, custom: object) -> InfoAsked | None:
+        """The topic in a custom payload; None when it names none."""
+        body = _body(custom, INFO)
+        topic = body.get("topic") if body is not None else None
+        # Any named topic is read: a newer bot's topic still gets a kind "I do not know".
+        if not isinstance(topic, str) or not topic:
+            return None
+        return cls(topic=topic)
+
+
+Payload: TypeAlias = (
+    QuestionAsked | RiskFound | PersonLearnt | ReferralHandOver | SituationLearnt | InfoAsked
+)
 _PARSERS: Final[dict[str, Callable[[object], Payload | None]]] = {
     QUESTION: QuestionAsked.from_payload,
     RISK: RiskFound.from_payload,
     PERSON: PersonLearnt.from_payload,
     REFERRAL: ReferralHandOver.from_payload,
+    SITUATION: SituationLearnt.from_payload,
+    INFO: InfoAsked.from_payload,
 }
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flows.conditions import ConditionError, parse_condition
+from flows.conditions import ConditionError, parse_condition, referenced_answers
 from flows.errors import FlowError
 from flows.model import (
     ANSWER_KINDS,
     DOCUMENT_CHOICES,
     Band,
     Condition,
+    Ending,
     Option,
     Question,
     RiskRule,
@@ -41,6 +42,7 @@ _QUESTION_KEYS = {
     "optional",
     "when",
     "readback",
+    "essential",
     "ends_when",
     "ends_say",
     "ends_as",
@@ -48,6 +50,7 @@ _QUESTION_KEYS = {
     "consent_for",
 }
 _OPTION_KEYS = {"value", "label", "synonyms", "score", "exclusive"}
+_ENDING_KEYS = {"when", "say", "as"}
 _WORDING_KEYS = {"self", "other", "easy", "voice"}
 _YES_NO = (Option("yes", "Yes"), Option("no", "No"))
 
@@ -98,6 +101,7 @@ def question_from(raw: Any, where: str, section_when: Any, section: dict[str, An
         optional=bool(raw.get("optional", False)),
         when=when,
         readback=bool(raw.get("readback", False)),
+        essential=bool(raw.get("essential", False)),
         ends_when=ends_when,
         ends_say=_wording(raw["ends_say"], f"{where}.ends_say") if "ends_say" in raw else None,
         ends_as=ends_as,
@@ -105,6 +109,26 @@ def question_from(raw: Any, where: str, section_when: Any, section: dict[str, An
         consent_for=str(consent_for),
         section=str(section.get("id", "")),
     )
+
+
+def ending_from(raw: Any, where: str, section_when: Any) -> Ending:
+    """An ending written in a section: `when` (naming its answers), `say`, and `as`."""
+    if not isinstance(raw, dict):
+        raise FlowError(f"{where}: expected a mapping")
+    check_keys(raw, _ENDING_KEYS, where, required={"when", "say"})
+    try:
+        when = _when(raw["when"], section_when, where)
+    except ConditionError as error:
+        raise FlowError(str(error)) from error
+    if when is None:
+        raise FlowError(f"{where}: missing key(s) when")
+    after = frozenset(referenced_answers(when))
+    if not after:
+        raise FlowError(f"{where}.when: name the answer it tests")
+    outcome = str(raw.get("as", "ineligible"))
+    if outcome not in ENDINGS:
+        raise FlowError(f"{where}.as: one of {', '.join(ENDINGS)}")
+    return Ending(when, _wording(raw["say"], f"{where}.say"), outcome, after)
 
 
 def _when(own: Any, section_when: Any, where: str) -> Condition | None:

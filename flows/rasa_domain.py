@@ -5,8 +5,9 @@ flow with the engine and names the next question itself, so the order, branches 
 controls live in `flows/` alone. Wording stays there too: each question is asked by
 an `action_ask_<id>` that picks the right variant for the listener.
 
-`python -m flows.rasa_domain` rewrites `bot/domain/flows.yml`; `--check` exits 1 when the
-committed file has drifted from the flows, which the test suite also asserts.
+`python -m flows.rasa_domain` rewrites `bot/domain/flows.yml`, and Rasa's own responses
+(`bot/domain/responses.yml`, see `flows.rasa_responses`); `--check` exits 1 when either
+committed file has drifted from its sources, which the test suite also asserts.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from typing import Any
 
 import yaml
 
+from flows.contacts import FILE_NAME as CONTACTS_FILE
+from flows.contacts import load_crisis_contacts
 from flows.controls import rasa_control_intents
+from flows.data_dir import data_dir
 from flows.loader import load_flows
-from flows.model import REVIEW, Flow
+from flows.model import CARRY_ON, REVIEW, Flow
+from flows.rasa_responses import GENERATED_RESPONSES, render_responses
 from flows.state import CONTROLS
 
 GENERATED_DOMAIN = Path(__file__).resolve().parents[1] / "bot" / "domain" / "flows.yml"
@@ -31,11 +36,12 @@ STATE_SLOT, FLOW_SLOT = "flow_state", "flow_id"
 
 
 def slot_names(flows: dict[str, Flow]) -> list[str]:
-    """Every question id of every flow, first seen first, then the read-back."""
+    """Every question id of every flow, first seen first, then the read-back and the
+    offer to carry on after the essentials were sent."""
     names: list[str] = []
     for flow in flows.values():
         names.extend(qid for qid in flow.question_ids if qid not in names)
-    return [*names, REVIEW]
+    return [*names, REVIEW, CARRY_ON]
 
 
 def build_domain(flows: dict[str, Flow]) -> dict[str, Any]:
@@ -78,21 +84,31 @@ def _custom() -> list[dict[str, str]]:
     return [{"type": "custom"}]
 
 
+def generated_files() -> dict[Path, str]:
+    """Each generated domain file and the text it must have."""
+    contacts = load_crisis_contacts(data_dir() / CONTACTS_FILE)
+    return {
+        GENERATED_DOMAIN: render_domain(load_flows()),
+        GENERATED_RESPONSES: render_responses(contacts),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Write the generated domain, or check it is up to date."""
+    """Write the generated domain files, or check they are up to date."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail if the file has drifted")
+    parser.add_argument("--check", action="store_true", help="fail if a file has drifted")
     args = parser.parse_args(argv)
-    expected = render_domain(load_flows())
-    if args.check:
-        current = GENERATED_DOMAIN.read_text(encoding="utf-8") if GENERATED_DOMAIN.exists() else ""
-        if current != expected:
-            print(f"{GENERATED_DOMAIN} is out of date: run `python -m flows.rasa_domain`")
-            return 1
-        return 0
-    GENERATED_DOMAIN.write_text(expected, encoding="utf-8")
-    print(f"wrote {GENERATED_DOMAIN}")
-    return 0
+    drifted = 0
+    for path, expected in generated_files().items():
+        if args.check:
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != expected:
+                print(f"{path} is out of date: run `python -m flows.rasa_domain`")
+                drifted = 1
+            continue
+        path.write_text(expected, encoding="utf-8")
+        print(f"wrote {path}")
+    return drifted
 
 
 if __name__ == "__main__":

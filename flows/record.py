@@ -15,13 +15,18 @@ from flows.answers import display_value
 from flows.conditions import SKIPPED
 from flows.model import Flow
 from flows.navigation import applicable, is_easy, perspective
-from flows.state import COMPLETE, Context, FlowState
+from flows.state import COMPLETE, ESSENTIALS, Context, FlowState
 
 
 def referral_record(
-    flow: Flow, answers: Mapping[str, Any], state: FlowState, context: Context
+    flow: Flow,
+    answers: Mapping[str, Any],
+    state: FlowState,
+    context: Context,
+    outcome: str | None = None,
 ) -> dict[str, Any]:
-    """The structured referral, complete or not, for the gateway to store."""
+    """The structured referral, complete or not, for the gateway to store; `outcome`
+    names a stage the state does not (answers added while the conversation goes on)."""
     seen_as = perspective(answers)
     easy = is_easy(flow, answers, state, context.today)
     items = []
@@ -55,8 +60,10 @@ def referral_record(
     return {
         "flow_id": flow.id,
         "flow_version": flow.version,
-        "outcome": state.outcome or "stopped",
-        "complete": state.outcome == COMPLETE,
+        "outcome": outcome or state.outcome or (ESSENTIALS if state.sent else "stopped"),
+        # Once the essentials were sent the referral is in the queue, however it ends.
+        "complete": state.outcome == COMPLETE or state.sent,
+        "sent": state.sent,
         "ended_at_question": state.ended_at_question,
         "perspective": seen_as,
         "answers": items,

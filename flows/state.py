@@ -24,6 +24,10 @@ CONTROLS = (STOP, SKIP, BACK, REPEAT, WHY, RESTART, EASY, SNAPSHOT)
 # How a conversation with a flow can end.
 COMPLETE, STOPPED, INELIGIBLE, DECLINED = "complete", "stopped", "ineligible", "declined"
 DROPPED = "dropped"
+# A referral sent once its essential questions were answered, the rest still to come.
+ESSENTIALS = "essentials"
+# Answers given after that, handed over as they come so none waits only in the bot.
+ADDING = "adding"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class FlowState:
     answered_at: Mapping[str, str] = field(default_factory=dict)
     outcome: str = ""
     ended_at_question: str = ""
+    # The essentials were handed over and are in the queue: later answers enrich them.
+    sent: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe form (a Rasa slot holds it)."""
@@ -61,6 +67,7 @@ class FlowState:
             "answered_at": dict(self.answered_at),
             "outcome": self.outcome,
             "ended_at_question": self.ended_at_question,
+            "sent": self.sent,
         }
 
     @classmethod
@@ -76,6 +83,7 @@ class FlowState:
             answered_at={str(k): str(v) for k, v in (raw.get("answered_at") or {}).items()},
             outcome=str(raw.get("outcome") or ""),
             ended_at_question=str(raw.get("ended_at_question") or ""),
+            sent=bool(raw.get("sent")),
         )
 
 
@@ -90,6 +98,8 @@ class Step:
     ask: str | None = None
     # (category, question id) for each risk the answer showed.
     risks: tuple[tuple[str, str], ...] = ()
+    # Hand the referral over now, before asking on: the essentials were just confirmed.
+    send: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """One idempotent setup step, run by `make run` and `make test`.
 
 Builds `.venv` (this Python, 3.11+) for the app and `.venv-rasa` (Python 3.10) for Rasa,
-each only when its requirements changed, then trains the safety net's learned risk model
-and the Rasa model, each only when what it is trained from changed. Standard library
+each only when its requirements changed, and the NHS.UK design system for the queue pages
+(npm) only when its lock or settings changed; then trains the safety net's learned risk
+model and the Rasa model, each only when what it is trained from changed. Standard library
 only: it runs before any environment exists.
 """
 
@@ -23,6 +24,15 @@ MODEL = MODEL_DIR / "triage.tar.gz"
 MODEL_STAMP = MODEL_DIR / "triage.fingerprint"
 RISK_MODEL_LOG = ROOT / "var" / "risk" / "train.log"
 PIP_VERSION = "24.0"
+# The NHS.UK design system (nhsuk-frontend, pinned in package-lock.json), built into
+# the folder Flask serves as /static/nhsuk/: the pages load nothing from elsewhere.
+NODE_MODULES = ROOT / "node_modules"
+NPM_STAMP = NODE_MODULES / ".setup-stamp"
+NHSUK_DIST = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"
+FRONTEND_SOURCE = ROOT / "webhooks" / "static" / "nhsuk.scss"
+FRONTEND_OUT = ROOT / "webhooks" / "static" / "nhsuk"
+FRONTEND_STAMP = ROOT / "var" / "frontend.fingerprint"
+FRONTEND_FILES = ("nhsuk-frontend.min.css", "nhsuk-frontend.min.js", "assets")
 CHROMIUM = "/usr/bin/chromium"
 # Everything the trained model depends on.
 TRAINING_INPUTS = [
@@ -74,11 +84,28 @@ def ensure_venv(venv: Path, python: str, stamp_value: str, install: list[list[st
         if venv.exists():
             shutil.rmtree(venv)
         run([python, "-m", "venv", str(venv)])
-    run([str(venv_python), "-m", "pip", "install", "-q", f"pip=={PIP_VERSION}"])
+    pip_install(venv_python, [f"pip=={PIP_VERSION}"])
     for arguments in install:
-        run([str(venv_python), "-m", "pip", "install", "-q", *arguments], cwd=ROOT)
+        pip_install(venv_python, arguments)
     stamp.write_text(stamp_value)
     return True
+
+
+def pip_install(venv_python: Path, arguments: list[str], attempts: int = 3) -> None:
+    """`pip install`, tried again on failure.
+
+    A large wheel (TensorFlow is 586 MB) can arrive damaged: pip then refuses it for a hash
+    that does not match the index's, and never retries by itself. Later tries bypass pip's
+    cache so a damaged download is not reused.
+    """
+    command = [str(venv_python), "-m", "pip", "install", "-q", *arguments]
+    for attempt in range(1, attempts + 1):
+        retry = ["--no-cache-dir"] if attempt > 1 else []
+        if subprocess.run([*command, *retry], cwd=ROOT, check=False).returncode == 0:
+            return
+        if attempt < attempts:
+            say(f"pip install failed (try {attempt} of {attempts}); trying again")
+    raise SetupError(f"`{' '.join(command[:4])} ...` failed {attempts} times")
 
 
 def find_python310() -> str:
@@ -128,6 +155,46 @@ def ensure_chromium() -> None:
         # The package lists may be stale or absent on a fresh machine.
         run([*prefix, "apt-get", "update", "-q"], env=env)
         run(install, env=env)
+
+
+def build_frontend_if_changed() -> None:
+    """`npm ci` only when the lock changed; then the stylesheet built with the settings in
+    webhooks/static/nhsuk.scss, and the script and icons copied beside it."""
+    wanted = fingerprint([ROOT / "package.json", ROOT / "package-lock.json", FRONTEND_SOURCE])
+    built = all((FRONTEND_OUT / name).exists() for name in FRONTEND_FILES)
+    if built and FRONTEND_STAMP.exists() and FRONTEND_STAMP.read_text() == wanted:
+        say("NHS.UK frontend is up to date")
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SetupError(
+            "npm is missing: install Node.js 20 or later with npm (Debian: `nodejs`, `npm`)"
+        )
+    lock = fingerprint([ROOT / "package-lock.json"])
+    if not (NPM_STAMP.exists() and NPM_STAMP.read_text() == lock):
+        say("installing the NHS.UK frontend (npm ci)")
+        # No install scripts and no optional native file watcher: sass runs as plain JS.
+        quiet = ["--no-audit", "--no-fund", "--loglevel=error"]
+        run(
+            [npm, "ci", "--ignore-scripts", "--omit=optional", "--include=dev", *quiet],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        NPM_STAMP.write_text(lock)
+    say("building the NHS.UK frontend into webhooks/static/nhsuk/")
+    # Built aside and moved in whole: a failed build never leaves half a folder served.
+    staging = ROOT / "var" / "nhsuk-build"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    sass = [str(NODE_MODULES / ".bin" / "sass"), "--no-source-map", "--style=compressed"]
+    sources = ["--load-path", str(NODE_MODULES), str(FRONTEND_SOURCE)]
+    run([*sass, "--quiet-deps", *sources, str(staging / "nhsuk-frontend.min.css")], cwd=ROOT)
+    for name in ("nhsuk-frontend.min.js", "nhsuk-frontend.min.js.map"):
+        shutil.copy2(NHSUK_DIST / name, staging / name)
+    shutil.copytree(NHSUK_DIST / "assets", staging / "assets")
+    shutil.rmtree(FRONTEND_OUT, ignore_errors=True)
+    shutil.move(staging, FRONTEND_OUT)
+    FRONTEND_STAMP.write_text(wanted)
 
 
 def train_risk_model_if_changed() -> None:
@@ -213,6 +280,7 @@ def main() -> int:
             say("app environment (.venv) installed")
         else:
             say("app environment (.venv) is up to date")
+        build_frontend_if_changed()
         train_risk_model_if_changed()
         rasa_stamp = fingerprint(
             [ROOT / "requirements" / "rasa.txt", ROOT / "requirements" / "rasa.lock"]

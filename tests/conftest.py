@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from webhooks import create_app
 from webhooks.config import Settings
+from webhooks.db import crypto
 from webhooks.db.engine import make_engine
 from webhooks.db.migrate import upgrade
 
@@ -28,6 +29,14 @@ TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
 # out-of-hours tests pin their own.
 OPEN_HOURS = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+# Fixed keys for personal data at rest (fixed so a failure can be replayed). Set in the
+# environment too: every process a test starts (a worker, a command, the whole stack)
+# reads them from there, as a deployment's processes do.
+TEST_DATA_KEY = "m9Jm0e1Bq7u4mM1d0Q3x8b7yVx2QnQnV6r5cT1f3JkM="
+TEST_LOOKUP_KEY = "test-lookup-key-of-at-least-thirty-two-characters"
+os.environ.setdefault("TRIAGE_DATA_KEYS", TEST_DATA_KEY)
+os.environ.setdefault("TRIAGE_LOOKUP_KEY", TEST_LOOKUP_KEY)
+crypto.configure_from_env(os.environ)
 
 
 def free_port() -> int:
@@ -172,6 +181,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         rasa_timeout_seconds=2.0,
         triage_now=OPEN_HOURS,
         spool_dir=tmp_path / "spool",
+        data_keys=(TEST_DATA_KEY,),
+        lookup_key=TEST_LOOKUP_KEY,
     )
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from webhooks.db.crypto import MIN_LOOKUP_KEY_LENGTH
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_VAR_DIR / 'triage.db'}"
@@ -41,8 +43,23 @@ class Settings:
     # Twilio gives up on a webhook after 15 s; answer well inside that even if Rasa hangs.
     rasa_timeout_seconds: float = 8.0
     triage_now: datetime | None = None
-    # Fernet keys for documents at rest, newest first; empty: one derived from secret_key.
+    # Fernet keys for personal data at rest, newest first (webhooks/db/crypto.py), and the
+    # key of the hashes that data is looked up by. Never derived from secret_key.
+    data_keys: tuple[str, ...] = ()
+    lookup_key: str = ""
+    # Fernet keys for documents at rest, newest first; empty: the data keys.
     document_keys: tuple[str, ...] = ()
+    # Development: every duty alert is written to this file instead of being sent.
+    duty_sink: Path | None = None
+    # A practitioner who has done nothing for this long signs in again (a shared office).
+    idle_timeout_minutes: float = 30.0
+    # Web chat limits per address replaced by name (a load test, a demo): e.g.
+    # TRIAGE_CHAT_RATE_LIMITS="messages=100 per minute;new_chats=50 per hour".
+    chat_rate_limits: tuple[tuple[str, str], ...] = ()
+    # How many proxies in front of the gateway set X-Forwarded-For/-Proto (the TLS proxy
+    # of docs/operations.md: 1). Without it, every person would share the proxy's address
+    # in the rate limits, and a request over https would look like http.
+    trusted_proxies: int = 0
 
 
 def settings_from_env(environ: Mapping[str, str]) -> Settings:
@@ -66,8 +83,38 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         spool_dir=Path(environ.get("TRIAGE_SPOOL_DIR", "").strip() or DEFAULT_VAR_DIR / "spool"),
         rasa_timeout_seconds=_float(environ, "RASA_TIMEOUT_SECONDS", 8.0),
         triage_now=triage_now,
+        data_keys=_required_fernet_keys(environ, "TRIAGE_DATA_KEYS"),
+        lookup_key=_lookup_key(environ),
         document_keys=_fernet_keys(environ, "TRIAGE_DOCUMENT_KEYS"),
+        duty_sink=_optional_path(environ, "TRIAGE_DUTY_SINK"),
+        idle_timeout_minutes=_float(environ, "TRIAGE_IDLE_TIMEOUT_MINUTES", 30.0),
+        chat_rate_limits=_named_limits(environ, "TRIAGE_CHAT_RATE_LIMITS"),
+        trusted_proxies=_count(environ, "TRIAGE_TRUSTED_PROXIES"),
     )
+
+
+def _named_limits(environ: Mapping[str, str], name: str) -> tuple[tuple[str, str], ...]:
+    found: list[tuple[str, str]] = []
+    for part in environ.get(name, "").split(";"):
+        if not part.strip():
+            continue
+        key, equals, limit = part.partition("=")
+        if not equals or not key.strip() or not limit.strip():
+            raise ConfigError(f'{name} must be like "messages=30 per minute;uploads=10 per hour"')
+        found.append((key.strip(), limit.strip()))
+    return tuple(found)
+
+
+def _count(environ: Mapping[str, str], name: str) -> int:
+    raw = environ.get(name, "").strip() or "0"
+    if not raw.isdecimal():
+        raise ConfigError(f"{name} must be a whole number (0 when nothing is in front)")
+    return int(raw)
+
+
+def _optional_path(environ: Mapping[str, str], name: str) -> Path | None:
+    raw = environ.get(name, "").strip()
+    return Path(raw).resolve() if raw else None
 
 
 def _secret(environ: Mapping[str, str], name: str) -> str:
@@ -97,14 +144,27 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError as error:
-        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from error
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from error
     if value <= 0:
         raise ConfigError(f"{name} must be more than 0")
     return value
 
 
+def optional_secret(environ: Mapping[str, str], name: str) -> str | None:
+    """NAME, or the contents of the file NAME_FILE names, or None if neither is set."""
+    if not environ.get(name, "").strip() and not environ.get(f"{name}_FILE", "").strip():
+        return None
+    return _secret(environ, name)
+
+
+def fernet_keys(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Fernet keys, newest first, from NAME or NAME_FILE (empty if neither is set)."""
+    return _fernet_keys(environ, name)
+
+
 def _fernet_keys(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
-    keys = tuple(key.strip() for key in environ.get(name, "").split(",") if key.strip())
+    raw = optional_secret(environ, name) or ""
+    keys = tuple(key.strip() for key in raw.split(",") if key.strip())
     for key in keys:
         try:
             Fernet(key.encode("ascii"))
@@ -115,6 +175,29 @@ def _fernet_keys(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
                 "print(Fernet.generate_key().decode())')"
             ) from error
     return keys
+
+
+def _required_fernet_keys(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    if not environ.get(name, "").strip() and environ.get(f"{name}_FILE", "").strip():
+        environ = {**environ, name: _secret(environ, name)}
+    keys = _fernet_keys(environ, name)
+    if not keys:
+        raise ConfigError(
+            f"{name} is not set (set {name} or {name}_FILE): Fernet keys, newest first "
+            "(make one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')"
+        )
+    return keys
+
+
+def _lookup_key(environ: Mapping[str, str]) -> str:
+    value = _secret(environ, "TRIAGE_LOOKUP_KEY")
+    if len(value) < MIN_LOOKUP_KEY_LENGTH:
+        raise ConfigError(
+            f"TRIAGE_LOOKUP_KEY must be at least {MIN_LOOKUP_KEY_LENGTH} characters "
+            "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return value
 
 
 def _optional_datetime(environ: Mapping[str, str], name: str) -> datetime | None:

@@ -5,7 +5,7 @@ within two working days. Clinicians read and change the rules there, not here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -33,6 +33,8 @@ class Reason:
     answers: frozenset[str] = frozenset()
     # ...or, for a date, how many working days ahead it may be (today counts as one).
     within_working_days: int | None = None
+    # The team pathways that see it, first choice first (a team may have none of them).
+    pathways: tuple[str, ...] = ()
 
     def holds(self, value: object, today: date) -> bool:
         """Whether this answer, given on `today`, makes the referral time-critical."""
@@ -72,6 +74,7 @@ def load_reasons(path: Path = RULES_FILE) -> tuple[Reason, ...]:
                 label=str(spec["label"]),
                 answers=frozenset(str(answer) for answer in spec.get("answers") or ()),
                 within_working_days=int(within) if within is not None else None,
+                pathways=tuple(str(pathway) for pathway in spec.get("pathways") or ()),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise TimeCriticalError(f"{path.name}: reason {name!r} is malformed") from error
@@ -91,6 +94,15 @@ def reasons_for(answers: Mapping[str, object], at: datetime) -> list[str]:
         for reason in load_reasons()
         if reason.question in answers and reason.holds(answers[reason.question], today)
     ]
+
+
+def pathways_for(reason_names: Sequence[str]) -> list[str]:
+    """The pathways that see referrals with these reasons, first choice first."""
+    chosen: list[str] = []
+    for reason in load_reasons():
+        if reason.name in reason_names:
+            chosen += [pathway for pathway in reason.pathways if pathway not in chosen]
+    return chosen
 
 
 def labels() -> dict[str, str]:

@@ -1,4 +1,11 @@
-"""The gateway's own wording, kept in `data/messages.yml` for review without Python."""
+"""The gateway's own wording, kept in `data/messages.yml` for review without Python.
+
+The national crisis numbers are not written there: the wording names each contact by its
+id ("call Samaritans free on {samaritans}"), filled in at load from
+`data/crisis_contacts.yml` beside it. Every other placeholder must be one the gateway
+fills when it speaks (RUNTIME_PLACEHOLDERS), so a typo stops start-up instead of
+reaching a person.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +13,59 @@ from pathlib import Path
 
 import yaml
 
+from flows.contacts import FILE_NAME as CONTACTS_FILE
+from flows.contacts import CrisisContacts, load_crisis_contacts
+from flows.placeholders import PlaceholderError, fill
 from webhooks.teams import Team
 
 # Already named in every risk-to-self message, so never repeated as "the team's line".
-NHS_111 = "111"
+NHS_111 = "nhs111"
+# What the gateway passes when it speaks: a new one is added here with the code that
+# passes it.
+RUNTIME_PLACEHOLDERS = frozenset(
+    {
+        "about",
+        "address",
+        "choices",
+        "crisis_also",
+        "crisis_call",
+        "crisis_name",
+        "day",
+        "days",
+        "email",
+        "fact",
+        "filename",
+        "first",
+        "hours",
+        "label",
+        "last",
+        "link",
+        "month",
+        "number",
+        "other_way",
+        "part_of_day",
+        "pathway",
+        "pathways",
+        "phone",
+        "question",
+        "reference",
+        "status",
+        "team_name",
+        "time",
+        "times",
+        "until",
+        "weekday",
+        "when",
+        "where",
+        "working",
+    }
+)
 
 REQUIRED_KEYS = (
     "crisis_young_person",
     "voice_needs_words",
     "referral_sent",
+    "referral_added",
     "referral_not_saved",
     "referral_kept",
     "voice_database_down",
@@ -77,23 +128,66 @@ REQUIRED_KEYS = (
     "person_call_back",
     "consent_withdrawn",
     "consent_nothing_to_withdraw",
+    "info_service",
+    "info_hours",
+    "info_hours_pathway",
+    "info_days_times",
+    "info_working_now",
+    "info_working_always",
+    "info_not_working_now",
+    "info_not_working",
+    "info_every_day",
+    "info_all_day",
+    "info_range",
+    "info_midnight",
+    "info_confidential",
+    "info_crisis_line",
+    "info_office_address",
+    "info_office_where",
+    "info_office_no_address",
+    "info_office_phone",
+    "info_support_how",
+    "info_peer_support",
+    "info_unknown",
 )
 
 
 class Wording:
-    """Named message templates with `{placeholders}`."""
+    """Named message templates with `{placeholders}`, the crisis contacts filled in."""
 
-    def __init__(self, templates: dict[str, str]) -> None:
+    def __init__(
+        self,
+        templates: dict[str, str],
+        contacts: CrisisContacts | None = None,
+        where: str = "messages.yml",
+    ) -> None:
         missing = [key for key in REQUIRED_KEYS if key not in templates]
         if missing:
-            raise ValueError(f"messages.yml is missing: {', '.join(missing)}")
-        self._templates = templates
+            raise ValueError(f"{where} is missing: {', '.join(missing)}")
+        self.contacts = contacts or CrisisContacts(())
+        values = self.contacts.placeholders()
+        try:
+            self._templates = {
+                key: fill(template, values, f"{where}: {key}", later=RUNTIME_PLACEHOLDERS)
+                for key, template in templates.items()
+            }
+        except PlaceholderError as error:
+            raise ValueError(
+                f"{error}: not a crisis contact in {CONTACTS_FILE} nor one the gateway fills"
+            ) from error
 
     @classmethod
-    def load(cls, path: Path) -> Wording:
-        """Read the wording file."""
+    def load(cls, path: Path, contacts: CrisisContacts | None = None) -> Wording:
+        """Read the wording file, and the crisis contacts beside it unless given."""
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls({str(key): " ".join(str(value).split()) for key, value in raw.items()})
+        if contacts is None:
+            contacts = load_crisis_contacts(path.with_name(CONTACTS_FILE))
+        templates = {str(key): " ".join(str(value).split()) for key, value in raw.items()}
+        return cls(templates, contacts, path.name)
+
+    def templates(self) -> dict[str, str]:
+        """Every message as loaded: the contacts filled in, the gateway's placeholders not."""
+        return dict(self._templates)
 
     def say(self, key: str, **values: str) -> str:
         """The message `key` with its placeholders filled in."""
@@ -102,5 +196,11 @@ class Wording:
     def say_for(self, team: Team, key: str, **values: str) -> str:
         """The message `key` with the team's name and crisis line filled in too."""
         line = team.crisis_line
-        also = "" if line.number == NHS_111 else f", or {line.call}"
+        nhs_111 = self.contacts.get(NHS_111)
+        named = nhs_111 is not None and _digits(line.number) == _digits(nhs_111.number)
+        also = "" if named else f", or {line.call}"
         return self.say(key, team_name=team.name, crisis_call=line.call, crisis_also=also, **values)
+
+
+def _digits(number: str) -> str:
+    return "".join(character for character in number if character.isdigit())

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flow_lookup import all_flows, answers_of, context_for, flow_for, state_of
 from flows import engine
-from flows.model import REVIEW
+from flows.model import CARRY_ON, REVIEW
 from flows.protocol import QuestionAsked
 from flows.rasa_domain import slot_names
 
@@ -36,7 +36,8 @@ class AskQuestion(Action):
         prompt = engine.prompt(
             flow, self.slot, answers_of(flow, tracker), state_of(tracker), context_for(tracker)
         )
-        kind = REVIEW if self.slot == REVIEW else flow.question(self.slot).kind
+        # The read-back and the offer to carry on are choices of their own.
+        kind = REVIEW if self.slot in (REVIEW, CARRY_ON) else flow.question(self.slot).kind
         asked = QuestionAsked(id=self.slot, kind=kind, text=prompt.text, options=prompt.options)
         # One custom payload, not text and buttons: the REST channel would send text and a
         # custom payload as two messages, and the gateway needs the id with the words.

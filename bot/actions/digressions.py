@@ -1,5 +1,10 @@
 """Questions asked in the middle of the form ("what is this service?"), and Rasa's crisis
-intents as a second net under the gateway's risk detector."""
+intents as a second net under the gateway's risk detector.
+
+A question about the service is answered by the gateway, from the team's own file (its
+hours per pathway, office, crisis line): the bot only names the topic, through the
+response `utter_info_<topic>` (a custom payload, `flows.protocol.InfoAsked`). Inside the
+form the question just asked stays open, so Rasa asks it again after the answer."""
 
 from __future__ import annotations
 
@@ -12,15 +17,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from flows import AnswerError, Flow, parse_answer
 from flows.model import REVIEW
 from flows.protocol import NLU, RiskFound
+from flows.rasa_responses import info_response
 from flows.state import Context
 
-# Digression intents, each answered by the response `utter_<intent>`.
-DIGRESSIONS = (
-    "faq_what_is_ld",
-    "faq_opening_hours",
-    "faq_confidential",
-    "faq_is_this_a_crisis_line",
-)
+# Digression intents, each with the topic (`flows.protocol.INFO_TOPICS`) the gateway
+# answers; the rules outside the form map the same intents to the same responses.
+DIGRESSIONS = {
+    "faq_what_is_ld": "service",
+    "faq_opening_hours": "hours",
+    "faq_confidential": "confidential",
+    "faq_is_this_a_crisis_line": "crisis_line",
+    "faq_where_is_office": "office",
+    "faq_support_how": "support_how",
+    "faq_peer_support": "peer_support",
+}
 CRISIS_INTENTS = {
     "crisis_self": "self",
     "crisis_others": "others",
@@ -56,7 +66,7 @@ def digression_reply(
                 pass
         elif not text.rstrip().endswith("?"):
             return None  # free text that is not a question is the answer
-    return f"utter_{name}"
+    return info_response(DIGRESSIONS[name])
 
 
 def nlu_risk(latest: dict[str, Any]) -> RiskFound | None:

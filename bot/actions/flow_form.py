@@ -15,15 +15,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.digressions import digression_reply, nlu_risk
-from actions.flow_lookup import answers_of, context_for, flow_for, state_of
+from actions.flow_lookup import answers_of, context_for, flow_for, metadata, state_of
 from flows import engine
 from flows.choices import names_exactly
-from flows.model import REVIEW, Flow
+from flows.model import CARRY_ON, REVIEW, Flow
 from flows.navigation import age, perspective
-from flows.protocol import PersonLearnt, ReferralHandOver, RiskFound
+from flows.protocol import PersonLearnt, ReferralHandOver, RiskFound, SituationLearnt
 from flows.rasa_domain import FLOW_SLOT, FORM, STATE_SLOT
 from flows.record import referral_record
-from flows.state import CONTROLS, DROPPED, SNAPSHOT
+from flows.state import ADDING, CONTROLS, DROPPED, SNAPSHOT, Step
 
 
 def answers_before(answers: dict[str, Any], asking: str | None) -> dict[str, Any]:
@@ -62,7 +62,7 @@ class ValidateReferralForm(Action):
             # On every ordinary turn the open question's slot holds the text just sent.
             # It does not when the form starts again with answers kept (a new Rasa
             # session after a day's silence): carry on from them; "hello" is no answer.
-            step = engine.resume(flow, answers_before(answers, asking), state, context)
+            step = engine.resume(flow, answers_before(answers, asking), state, context, asking)
         else:
             if asking in answers:
                 answers[asking] = None  # the slot holds the raw text just received
@@ -78,8 +78,23 @@ class ValidateReferralForm(Action):
                 # net. The text is still taken as an answer: re-asking would only loop.
                 dispatcher.utter_message(json_message=risk.to_payload())
             step = engine.receive(flow, answers, state, asking, text, control, context)
+            given = step.answers.get(asking)
+            if asking in metadata(tracker).watch and given is not None:
+                # First, before the next question: "the custody team is working now".
+                situation = SituationLearnt(asking, given)
+                dispatcher.utter_message(json_message=situation.to_payload())
         for line in step.say:
             dispatcher.utter_message(text=line)
+        if step.send:
+            # The essentials were confirmed: the gateway commits them to the queue and
+            # says "sent" before the offer to carry on is asked.
+            record = referral_record(flow, step.answers, step.state, context)
+            dispatcher.utter_message(json_message=ReferralHandOver(record).to_payload())
+        elif _added_after_sending(step, asking):
+            # Each later answer joins the sent referral as it comes: someone who goes
+            # quiet half way leaves nothing only the bot knows.
+            record = referral_record(flow, step.answers, step.state, context, outcome=ADDING)
+            dispatcher.utter_message(json_message=ReferralHandOver(record).to_payload())
         for category, question_id in step.risks:
             found = RiskFound(category, source=question_id, perspective=perspective(step.answers))
             dispatcher.utter_message(json_message=found.to_payload())
@@ -97,11 +112,20 @@ class ValidateReferralForm(Action):
         ]
         events += [
             SlotSet(REVIEW, None),
+            SlotSet(CARRY_ON, None),
             SlotSet(STATE_SLOT, step.state.to_dict()),
             SlotSet(FLOW_SLOT, flow.id),
             SlotSet("requested_slot", step.ask),
         ]
         return events
+
+
+def _added_after_sending(step: Step, asking: str | None) -> bool:
+    """An answer was just given to a question asked after sending, and more are to come
+    (the last one is handed over with the end of the conversation)."""
+    if not step.state.sent or step.state.outcome or asking in (None, REVIEW, CARRY_ON):
+        return False
+    return step.answers.get(str(asking)) is not None and step.ask != asking
 
 
 def _is_a_choice(flow: Flow, asking: str, text: str) -> bool:

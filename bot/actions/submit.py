@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flow_lookup import answers_of, context_for, flow_for, state_of
-from flows.model import REVIEW
+from flows.model import CARRY_ON, REVIEW
 from flows.protocol import ReferralHandOver
 from flows.rasa_domain import STATE_SLOT
 from flows.record import referral_record
@@ -35,4 +35,4 @@ class ActionSubmitReferral(Action):
         record = referral_record(flow, answers, state, context_for(tracker))
         dispatcher.utter_message(json_message=ReferralHandOver(record).to_payload())
         reset = [SlotSet(question_id, None) for question_id in flow.question_ids]
-        return [*reset, SlotSet(REVIEW, None), SlotSet(STATE_SLOT, None)]
+        return [*reset, SlotSet(REVIEW, None), SlotSet(CARRY_ON, None), SlotSet(STATE_SLOT, None)]

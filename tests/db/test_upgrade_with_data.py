@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from flows import load_flows
 from tests.conftest import postgres_schema
+from webhooks.db import crypto
 from webhooks.db.engine import make_engine
 from webhooks.db.migrate import upgrade
 
@@ -55,8 +56,18 @@ def test_upgrading_a_database_with_referrals_keeps_them(empty_url: str) -> None:
         row = connection.execute(
             text("SELECT contact_key, callback_requested FROM conversations")
         ).one()
-        assert row[0] == "+447911123456"
+        # Encrypted on the way (0020), and found by its keyed hash.
+        assert "+447911123456" not in row[0]
+        assert crypto.decrypt(row[0]) == "+447911123456"
         assert not row[1]
+        [(body, contact_hash)] = connection.execute(
+            text(
+                "SELECT body, contact_hash FROM messages"
+                " JOIN conversations ON conversations.id = messages.conversation_id"
+            )
+        ).all()
+        assert crypto.decrypt(body) == "hello"
+        assert contact_hash == crypto.lookup_hash("+447911123456")
         if make_url(empty_url).get_backend_name() == "sqlite":
             # Foreign keys are back on for the app once the migration is done.
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -35,10 +35,19 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN, emptying_statements, free_port, migrate
+from tests.conftest import (
+    OPEN_HOURS,
+    TEST_DATA_KEY,
+    TEST_LOOKUP_KEY,
+    TWILIO_AUTH_TOKEN,
+    emptying_statements,
+    free_port,
+    migrate,
+)
 from tests.gateway.conftest import signed_post, sms_params
 from webhooks import create_app
 from webhooks.config import Settings
+from webhooks.db.crypto import lookup_hash
 from webhooks.db.engine import make_engine
 from webhooks.db.models import Conversation, Message, RiskFlag
 
@@ -249,6 +258,8 @@ def settings(cluster: Cluster, tmp_path: Path) -> Settings:
         rasa_timeout_seconds=2.0,
         triage_now=OPEN_HOURS,
         spool_dir=tmp_path / "spool",
+        data_keys=(TEST_DATA_KEY,),
+        lookup_key=TEST_LOOKUP_KEY,
     )
 
 
@@ -335,7 +346,7 @@ def inbound_bodies(engine: Engine, channel: str, contact_key: str | None = None)
     with Session(engine) as session:
         query = select(Conversation.id).where(Conversation.channel == channel)
         if contact_key is not None:
-            query = query.where(Conversation.contact_key == contact_key)
+            query = query.where(Conversation.contact_hash == lookup_hash(contact_key))
         conversations = session.scalars(query).all()
         assert len(conversations) == 1, f"{len(conversations)} conversations for one person"
         return list(
@@ -360,9 +371,11 @@ def all_inbound_bodies(engine: Engine) -> list[str]:
 def risk_categories(engine: Engine, body: str) -> list[str]:
     """The risk flags on the stored message with this text."""
     with Session(engine) as session:
-        return list(
-            session.scalars(select(RiskFlag.category).join(Message).where(Message.body == body))
-        )
+        return [
+            flag.category
+            for flag in session.scalars(select(RiskFlag).order_by(RiskFlag.id))
+            if flag.message.body == body
+        ]
 
 
 # --- Talking to the gateway as Twilio and a browser do --------------------------------

@@ -4,7 +4,6 @@ spooled file the database refuses."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +25,7 @@ from tests.faults.conftest import (
     text_in,
 )
 from webhooks.config import Settings
-from webhooks.core.spool import SpooledMessage, spool
+from webhooks.core.spool import SpooledMessage, read_message, spool
 from webhooks.db.models import Referral
 
 PERSON = "+447911300002"
@@ -92,9 +91,9 @@ def test_a_spooled_file_the_database_refuses_is_set_aside_and_the_rest_are_store
     aside = sorted(path.name for path in (settings.spool_dir / "set-aside").iterdir())
     assert len(aside) == 2
     refused = [
-        json.loads(path.read_text(encoding="utf-8"))
+        read_message(path).text
         for path in (settings.spool_dir / "set-aside").iterdir()
         if path.name != "9999-unreadable.json"
     ]
-    assert [item["text"] for item in refused] == ["refused"]
+    assert refused == ["refused"]
     assert sorted(path.name for path in settings.spool_dir.glob("*.json")) == []

@@ -24,7 +24,7 @@ from webhooks.core.replies import Inbound, Reply
 from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import accounts, conversations, referrals
 from webhooks.db.engine import db_session, deferred
-from webhooks.db.models import Referral
+from webhooks.db.models import Message, Referral
 from webhooks.web.services import services
 
 SmsPoster = Callable[..., TestResponse]
@@ -126,13 +126,16 @@ def make_referral(session: Session, team_id: str, name: str = "Sam Jones") -> Re
 
 
 @pytest.fixture
-def practitioner_login(client: FlaskClient, db: Session) -> Callable[[str | None], None]:
-    """Sign in as a practitioner of one team (None: every team)."""
+def practitioner_login(client: FlaskClient, db: Session) -> Callable[..., None]:
+    """Sign in as a practitioner of one team (None: every team); `lead=True` as its lead."""
 
-    def login(team_id: str | None) -> None:
+    def login(team_id: str | None, lead: bool = False) -> None:
         password = "correct horse battery staple"
+        # End any read this session began: the gateway may have written since (every
+        # look at a referral is audited), and SQLite will not write from an old snapshot.
+        db.commit()
         accounts.upsert_practitioner(
-            db, "pat@example.nhs.uk", "Pat", generate_password_hash(password), team_id
+            db, "pat@example.nhs.uk", "Pat", generate_password_hash(password), team_id, lead=lead
         )
         db.commit()
         client.application.config["WTF_CSRF_ENABLED"] = False
@@ -173,23 +176,31 @@ FromFlow = Callable[[dict[str, object]], list[Reply]]
 
 
 @pytest.fixture
-def from_flow(app: Flask) -> Iterator[FromFlow]:
+def from_flow(app: Flask) -> FromFlow:
     """Hand a custom payload from the flow to the gateway's turn handler, as Rasa's reply
-    would, in a South Essex text conversation; what it commits is visible to `db`."""
-    with app.test_request_context():
+    would, in a South Essex text conversation; what it commits is visible to `db`.
+
+    Each payload is its own request, as each turn is: a context held open across the
+    test would lend its session to every request the test's client makes meanwhile.
+    """
+    sender = "+447911123456"
+    with app.test_request_context(method="POST"):  # a turn arrives by POST
         team = services().teams.by_id("south-essex")
         assert team is not None
         session = db_session()
-        sender = "+447911123456"
         conversation = conversations.find_or_open_conversation(session, team.id, "sms", sender)
-        message = conversations.add_inbound(session, conversation, "yes", None)
+        message_id = conversations.add_inbound(session, conversation, "yes", None).id
         session.commit()
-        inbound = Inbound(team=team, channel="sms", contact_key=sender, text="yes")
-        endings = FlowEndings(UnitOfWork(session), services().wording, services().now())
+    inbound = Inbound(team=team, channel="sms", contact_key=sender, text="yes")
 
-        def handle(payload: dict[str, object]) -> list[Reply]:
+    def handle(payload: dict[str, object]) -> list[Reply]:
+        with app.test_request_context(method="POST"):
+            session = db_session()
+            message = session.get(Message, message_id)
+            assert message is not None
+            endings = FlowEndings(UnitOfWork(session), services().wording, services().now())
             replies = endings.handle(payload, inbound, message)
             session.commit()
             return replies
 
-        yield handle
+    return handle

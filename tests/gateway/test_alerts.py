@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
@@ -44,11 +45,18 @@ def data_with_duty(tmp_path: Path, twilio: FakeTwilio) -> Path:
     """The shipped data, with a duty number and webhook for Coventry & Warwickshire."""
     data = tmp_path / "data"
     shutil.copytree(PROJECT_ROOT / "data", data)
-    team_file = data / "teams" / "coventry-warwickshire.yml"
-    team_file.write_text(
-        team_file.read_text() + f'duty:\n  sms: "{DUTY_SMS}"\n  webhook: {twilio.url}/duty\n'
-    )
+    set_duty(data, "coventry-warwickshire", {"sms": DUTY_SMS, "webhook": f"{twilio.url}/duty"})
     return data
+
+
+def set_duty(data: Path, team_id: str, duty: dict[str, object] | None) -> None:
+    """Give a team in a copy of the data these duty contacts (None: none at all)."""
+    team_file = data / "teams" / f"{team_id}.yml"
+    raw = yaml.safe_load(team_file.read_text())
+    raw.pop("duty", None)
+    if duty is not None:
+        raw["duty"] = duty
+    team_file.write_text(yaml.safe_dump(raw))
 
 
 @pytest.fixture
@@ -145,14 +153,21 @@ def test_a_refused_number_is_given_up_and_logged(
     assert "gave up" in caplog.text
 
 
-def test_out_of_hours_no_alert_is_queued(db: Session, teams: TeamDirectory) -> None:
+def test_out_of_hours_the_alert_waits_for_the_pathway_to_open(
+    db: Session, teams: TeamDirectory
+) -> None:
     referral = make_referral(db, "coventry-warwickshire")
     referral.urgent = True
     db.commit()
     team = teams.by_id("coventry-warwickshire")
     assert team is not None
     sunday = OPEN_HOURS - timedelta(days=2)
-    assert queue_urgent_alerts(db, referral.conversation_id, team, sunday) == 0
+    assert queue_urgent_alerts(db, referral.conversation_id, team, sunday) == 2
+    # Only reception has a duty contact here: it hears on Monday at 8:30am (London).
+    opening = OPEN_HOURS - timedelta(days=1, hours=1, minutes=30)
+    assert {
+        alert.next_attempt_at.replace(tzinfo=timezone.utc) for alert in db.scalars(select(Alert))
+    } == {opening}
 
 
 def test_a_time_critical_referral_alerts_the_duty_practitioner_in_hours(
@@ -166,7 +181,9 @@ def test_a_time_critical_referral_alerts_the_duty_practitioner_in_hours(
     assert queue_urgent_alerts(db, referral.conversation_id, team, OPEN_HOURS) == 2
 
 
-def test_a_team_without_a_duty_contact_queues_nothing(db: Session, teams: TeamDirectory) -> None:
+def test_a_team_without_a_duty_contact_queues_nothing(db: Session, data_with_duty: Path) -> None:
+    set_duty(data_with_duty, "south-essex", None)
+    teams = load_teams(data_with_duty / "teams")
     referral = make_referral(db, "south-essex")
     referral.urgent = True
     db.commit()

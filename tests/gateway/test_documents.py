@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import re
 from collections.abc import Callable
 
@@ -14,13 +13,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import TestResponse, encode_multipart
+from werkzeug.test import TestResponse
 
 from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.fakes.twilio_api import FakeTwilio
 from tests.gateway.conftest import ACCOUNT_SID, make_referral, sms_params
 from tests.support.files import JPEG, PDF, PROGRAM
+from tests.support.web_chat import bot_asks, csrf_token, say, upload
 from webhooks.db import accounts, documents
 from webhooks.db.models import Document, Message
 from webhooks.documents.checks import MAX_BYTES, CheckedFile
@@ -131,32 +130,19 @@ def test_a_media_address_that_is_not_twilios_is_never_fetched(
     )
 
 
-def chat_csrf(client: FlaskClient, team_id: str) -> str:
-    page = client.get(f"/chat/{team_id}").get_data(as_text=True)
-    match = re.search(r'data-csrf="([^"]+)"', page)
-    assert match
-    return match.group(1)
-
-
-def upload(client: FlaskClient, name: str, data: bytes, token: str | None) -> TestResponse:
-    # Encoded in memory: the test client would spool a large body to a temporary file
-    # that a refused request never closes.
-    boundary, body = encode_multipart(
-        MultiDict({"document": FileStorage(io.BytesIO(data), filename=name)})
-    )
-    return client.post(
-        "/chat/together-london/documents",
-        data=body,
-        headers={"X-CSRFToken": token} if token else {},
-        content_type=f"multipart/form-data; boundary={boundary}",
-    )
+def chat_asking_for_files(client: FlaskClient, db: Session) -> str:
+    """A Together London web chat whose bot has just asked for documents; its CSRF token."""
+    token = csrf_token(client, "together-london")
+    say(client, "together-london", "hello", token)
+    bot_asks(client, db, "together-london", "documents")
+    return token
 
 
 def test_web_chat_takes_a_file_and_names_it_in_the_transcript(
     client: FlaskClient, db: Session
 ) -> None:
-    token = chat_csrf(client, "together-london")
-    response = upload(client, "../../risk assessment.pdf", PDF, token)
+    token = chat_asking_for_files(client, db)
+    response = upload(client, "together-london", "../../risk assessment.pdf", PDF, token)
     assert response.status_code == 200
     [reply] = response.json["replies"]
     assert reply["text"].startswith("Thank you, we have received risk assessment.pdf.")
@@ -169,8 +155,9 @@ def test_web_chat_takes_a_file_and_names_it_in_the_transcript(
 def test_web_chat_refuses_a_file_over_the_limit_without_reading_it(
     client: FlaskClient, db: Session
 ) -> None:
-    token = chat_csrf(client, "together-london")
-    response = upload(client, "scan.pdf", PDF + b"\x00" * (MAX_BYTES + 2 * 1024 * 1024), token)
+    token = chat_asking_for_files(client, db)
+    too_big = PDF + b"\x00" * (MAX_BYTES + 2 * 1024 * 1024)
+    response = upload(client, "together-london", "scan.pdf", too_big, token)
     assert response.status_code == 413
     assert response.json["error"] == "That file is too big: the limit is 50 MB a file."
     assert db.scalars(select(Document)).all() == []
@@ -178,7 +165,7 @@ def test_web_chat_refuses_a_file_over_the_limit_without_reading_it(
 
 def test_web_chat_refuses_an_upload_without_the_csrf_token(client: FlaskClient) -> None:
     client.get("/chat/together-london")
-    assert upload(client, "a.pdf", PDF, None).status_code == 400
+    assert upload(client, "together-london", "a.pdf", PDF, None).status_code == 400
 
 
 def test_only_the_referrals_own_team_can_download_its_documents(
@@ -219,7 +206,10 @@ def test_with_the_database_down_a_file_is_not_said_to_have_arrived(
     app_without_database: Flask,
 ) -> None:
     client = app_without_database.test_client()
-    response = upload(client, "letter.pdf", PDF, chat_csrf(client, "together-london"))
+    token = csrf_token(client, "together-london")
+    # The chat began before the database went down (its first message waits on disk).
+    say(client, "together-london", "hello", token)
+    response = upload(client, "together-london", "letter.pdf", PDF, token)
     said = [reply["text"] for reply in response.json["replies"]]
     assert "Sorry, letter.pdf did not reach us. Please try sending it again." in " ".join(said)
     assert not any(text.startswith("Thank you, we have received") for text in said)

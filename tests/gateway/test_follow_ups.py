@@ -34,11 +34,15 @@ def test_a_call_back_request_and_a_dropped_call_are_listed(db: Session) -> None:
     ]
 
 
-def test_a_conversation_that_became_a_referral_is_not_listed_again(db: Session) -> None:
+def test_a_conversation_that_became_a_referral_is_listed_only_for_what_it_does_not_show(
+    db: Session,
+) -> None:
     referral = make_referral(db, "south-essex")
-    referral.conversation.callback_requested = True
+    assert follow_ups(db, "south-essex") == []  # the referral is in the queue itself
+    referral.conversation.callback_requested = True  # asked after it was sent
     db.commit()
-    assert follow_ups(db, "south-essex") == []
+    [item] = follow_ups(db, "south-essex")
+    assert (item.reasons, item.referral_id) == (("callback",), referral.id)
 
 
 def test_the_queue_shows_them_to_the_team_with_a_transcript(

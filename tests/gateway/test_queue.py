@@ -51,16 +51,21 @@ def test_a_withdrawn_consent_is_shown_before_the_answers(
     practitioner_login("south-essex")
     detail = " ".join(client.get(f"/queue/{referral.id}").get_data(as_text=True).split())
     assert "Consent withdrawn" not in detail
-    assert "Liaison and Diversion team: agreed 24/11/2026 09:00" in detail
+    # Named as the team's file names it, with the words the person was asked.
+    assert (
+        "Consent to share with the L&amp;D team and be contacted: agreed 24/11/2026 09:00" in detail
+    )
     assert "Police: did not agree" in detail
     withdrawn_at = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)
+    db.rollback()  # the page's audit entry was written since this session last read
     keys = [referral.conversation.contact_key]
     assert referrals.withdraw_consents(db, "south-essex", keys, withdrawn_at) == 1
     db.commit()
     detail = " ".join(client.get(f"/queue/{referral.id}").get_data(as_text=True).split())
     assert "Consent withdrawn: do not share with" in detail
     assert "Liaison and Diversion team (withdrawn 25/11/2026 14:30)" in detail
-    assert detail.index("Consent withdrawn") < detail.index("<h2>Answers</h2>")
+    answers = detail.index('id="answers-heading">Answers</h2>')
+    assert detail.index("Consent withdrawn: do not share with") < answers
     listing = " ".join(client.get("/queue").get_data(as_text=True).split())
     assert "Withdrawn: check before sharing" in listing
 

@@ -48,8 +48,9 @@ def test_a_referral_stopped_part_way_is_kept_as_incomplete(commit: Commit, db: S
     [reply] = commit({**payload, "outcome": "stopped", "complete": False})
     assert "Nothing has been sent to the team" in reply.text
     stored = db.scalars(select(Referral)).one()
-    assert (stored.status, stored.outcome) == ("incomplete", "stopped")
-    assert referrals.list_referrals(db, "south-essex") == []
+    assert (stored.complete, stored.status, stored.outcome) == (False, "new", "stopped")
+    # Listed with the open referrals (marked incomplete), and on its own under incomplete.
+    assert referrals.list_referrals(db, "south-essex") == [stored]
     assert referrals.list_referrals(db, "south-essex", status="incomplete") == [stored]
 
 

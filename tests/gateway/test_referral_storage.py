@@ -27,13 +27,20 @@ from webhooks.dev.scripted import demo_answers
 CONTEXT = Context(today=OPEN_HOURS.date(), now=OPEN_HOURS.isoformat())
 TEAMS = ("together_london", "coventry_warwickshire", "south_essex")
 NAME = "Ruth Okafor"
-# The demo answers' consents (data/demo/answers.yml), each given or refused.
-CONSENTS = {
+# The demo answers' consents (data/demo/answers.yml), each given or refused, as each
+# team's file asks them: Together asks only its own and the court or police station's.
+SIX_CONSENTS = {
     "ld_team": True,
+    "court_or_police_station": True,
     "health_social_care": True,
     "police": False,
     "courts": True,
     "probation": False,
+}
+CONSENTS = {
+    "together_london": {"ld_team": True, "court_or_police_station": True},
+    "coventry_warwickshire": SIX_CONSENTS,
+    "south_essex": SIX_CONSENTS,
 }
 
 
@@ -78,7 +85,7 @@ def test_a_walked_referral_is_stored_with_every_field(
     assert fields == expected_fields(flow_id, branch, NAME)
     # Every answer in the order asked, with the wording seen, its label and when it was given.
     assert [stored_row(answer) for answer in stored.answers] == record["answers"]
-    assert {c.recipient: c.given for c in stored.consents} == CONSENTS
+    assert {c.recipient: c.given for c in stored.consents} == CONSENTS[flow_id]
     assert {as_utc(c.given_at) for c in stored.consents} == {OPEN_HOURS}
     # Coventry and Warwickshire scores PHQ and GAD for people referring themselves.
     scores = stored.scores["scores"] if stored.scores else []

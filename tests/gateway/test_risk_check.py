@@ -25,6 +25,7 @@ from safety.learned.model import default_model
 from tests.conftest import OPEN_HOURS
 from tests.gateway.conftest import SmsPoster, make_referral, signed_post, sms_params
 from tests.gateway.test_webchat import csrf_token
+from tests.support.stored import message_saying
 from webhooks import create_app
 from webhooks.cli import main as triage
 from webhooks.config import Settings
@@ -108,7 +109,7 @@ def test_a_no_carries_on_where_the_form_was_and_is_kept_as_checked(
     assert check.answer == "no" and check.answered_at is not None
     # The no was answered here, never passed on as an answer to the form (Rasa is down
     # here: a message passed on would be kept as pending).
-    assert db.scalars(select(Message).where(Message.body == "no")).one().status == "answered"
+    assert message_saying(db, "no").status == "answered"
 
 
 @pytest.mark.parametrize(
@@ -148,7 +149,7 @@ def test_risk_in_the_answer_itself_is_acted_on_once_and_the_form_carries_on(
     # So the next "yes" answers the form (kept for Rasa, which is down here).
     db.rollback()  # reads below see what the gateway commits next
     post_sms(sms_params("yes"))
-    assert db.scalars(select(Message).where(Message.body == "yes")).one().status == "pending"
+    assert message_saying(db, "yes").status == "pending"
 
 
 def test_a_no_with_risk_of_another_kind_answers_the_check_no(
@@ -209,7 +210,7 @@ def test_a_reply_after_the_wait_is_a_late_answer_never_a_form_answer(
     assert replies[-1].startswith(f"When you are ready, we can carry on. {question}")
     flag = db.scalars(select(RiskFlag)).one()  # flagged once, when it went unanswered
     assert flag.evidence["phrases"][-1] == "checked: unanswered"
-    assert db.scalars(select(Message).where(Message.body == reply)).one().status == "answered"
+    assert message_saying(db, reply).status == "answered"
 
 
 def test_a_check_is_closed_once_whoever_comes_first(post_sms: SmsPoster, db: Session) -> None:

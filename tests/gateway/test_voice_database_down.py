@@ -20,6 +20,7 @@ from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN
 from tests.gateway.conftest import DATABASE_DOWN, signed_post
 from webhooks import create_app
 from webhooks.config import Settings
+from webhooks.core import spool
 
 COVENTRY = "+441214960200"
 LONDON = "+442079460100"
@@ -173,7 +174,7 @@ def test_risk_said_on_a_call_gets_the_crisis_reply_and_the_crisis_line_even_in_h
     [dial] = follow(client, gather.attrib["action"], Digits="1").iter("Dial")
     assert dial.text == COVENTRY_CRISIS
     # The words wait on disk for the database, as on every channel.
-    kept = [path.read_text(encoding="utf-8") for path in settings.spool_dir.glob("*.json")]
+    kept = [spool.read_message(path).text for path in settings.spool_dir.glob("*.json")]
     assert any("I want to kill myself" in text for text in kept)
 
 

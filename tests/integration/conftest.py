@@ -44,6 +44,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
+# What the stack printed is how a failure in CI is understood afterwards (a 500's
+# traceback is only in the gateway's log): shown with each failing test.
+STACK_LINES_SHOWN = 60
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    running = getattr(item, "funcargs", {}).get("stack")
+    if report.when == "call" and report.failed and isinstance(running, RunningStack):
+        tail = running.read_output()[-STACK_LINES_SHOWN:]
+        report.sections.append(("what the stack printed, last lines", "".join(tail)))
+
+
 @dataclass
 class RunningStack:
     """What the tests need to reach the stack, and everything it printed."""
@@ -105,9 +120,10 @@ class RunningStack:
         return self.tokens[team_id]
 
     def referrals(self, team_id: str) -> list[dict[str, object]]:
-        """The team's referrals from the JSON API."""
+        """The team's complete, open referrals from the JSON API (one page holds all a
+        test run makes)."""
         response = requests.get(
-            f"{self.url}/api/referrals",
+            f"{self.url}/api/referrals?incomplete=false&per_page=200",
             headers={"Authorization": f"Bearer {self.api_token(team_id)}"},
             timeout=10,
         )
@@ -180,6 +196,10 @@ def stack(
         TWILIO_ACCOUNT_SID="AC" + "0" * 32,
         TWILIO_API_BASE_URL=twilio_rest.url,
         SECRET_KEY="integration-secret-key",
+        # One address (127.0.0.1) plays every person of the run.
+        TRIAGE_CHAT_RATE_LIMITS=(
+            "messages=1000 per minute;new_chats=1000 per hour;uploads=1000 per hour"
+        ),
         TRIAGE_NOW=OPEN_HOURS.isoformat(),
         TRIAGE_SPOOL_DIR=str(work / "spool"),
     )

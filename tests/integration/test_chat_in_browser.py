@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.integration.conftest import RunningStack
 from tests.integration.walking import (
+    ADDED,
     Send,
     answer_until,
     referral_by_name,
@@ -71,11 +72,11 @@ def test_a_referral_completes_in_the_browser(stack: RunningStack, page: Page) ->
 
     first = [page.locator("#log li").last.inner_text().removeprefix("Bot: ")]
     answer_until(send, person, first)
-    expect(page.locator("#log li").last).to_contain_text("Your referral has been sent")
+    expect(page.locator("#log li").last).to_contain_text(ADDED)
     expect(page.locator("#log li").last).to_contain_text("LD-")
 
     page.reload()
-    expect(page.locator("#log li").last).to_contain_text("Your referral has been sent")
+    expect(page.locator("#log li").last).to_contain_text(ADDED)
 
 
 def chat_until(page: Page, team_id: str, name: str, stop_before: str | None = None) -> Send:
@@ -113,7 +114,7 @@ def test_a_document_is_sent_from_the_browser_and_reaches_the_team(
     expect(page.locator("#typing")).to_be_hidden()
     last = [page.locator("#log li").last.inner_text().removeprefix("Bot: ")]
     answer_until(send, respondent("together-london", "self"), last)
-    expect(page.locator("#log li").last).to_contain_text("Your referral has been sent")
+    expect(page.locator("#log li").last).to_contain_text(ADDED)
 
     referral = referral_by_name(stack, "together-london", "Browser Documents")
     assert stored_fields(referral)["documents"] == "sent"

@@ -25,7 +25,7 @@ def sms(stack: RunningStack, sender: str, to: str = TOGETHER, **kwargs: Any) -> 
 
 
 def by_name(stack: RunningStack, team_id: str, name: str) -> list[dict[str, Any]]:
-    """Referrals in the team's queue under this name (incomplete ones are not listed)."""
+    """Complete referrals in the team's queue under this name (not those kept incomplete)."""
     return [
         referral
         for referral in stack.referrals(team_id)
@@ -52,7 +52,12 @@ def test_triage_simulate_sms_completes_a_referral(stack: RunningStack) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "bot> Thank you. Your referral has been sent to South Essex" in result.stdout
+    # Sent on its essentials within 20 messages; the rest joined the same referral.
+    before_sent = result.stdout.split("Your referral has been sent")[0]
+    assert before_sent.count("you> ") <= 20
+    assert "bot> Thank you. Everything you told me is with your referral" in result.stdout
     detail = referral_by_name(stack, "south-essex", "Danny Price")
+    assert detail["fields"]["ethnicity_group"] == "white"  # asked after sending
     assert detail["fields"]["date_of_birth"] == "1991-04-03"
     assert detail["fields"]["contact_number"] == "+447911123456"
 
@@ -65,14 +70,24 @@ def test_a_wrong_date_gets_a_specific_reask_with_an_example(stack: RunningStack)
     assert "03/04/1991" in retry
     assert retry != question
     assert question.startswith("What is your date of birth?")
-    assert person.send("01/05/1990")[-1].startswith("Which of these best describes your ethnic")
+    assert person.send("01/05/1990")[-1].startswith("Are there ways the team should NOT contact")
+
+
+def test_in_custody_now_hears_at_once_that_the_custody_team_is_working(
+    stack: RunningStack,
+) -> None:
+    person = sms(stack, "+447911100011", to=COVENTRY)
+    script = respondent("coventry-warwickshire", "self", full_name="Cal Custody")
+    answer_until(person.send, script, person.send("hello"), stop_before="justice_status")
+    told, *_ = person.send("In police custody now")
+    assert told.startswith("The custody team is working now, until 8pm.")
 
 
 def test_stopping_half_way_sends_nothing_but_keeps_it_incomplete(stack: RunningStack) -> None:
     person = sms(stack, "+447911100004", to=COVENTRY)
     script = respondent("coventry-warwickshire", "self", full_name="Lee Stopped")
     first = person.send("I need help, my solicitor gave me this number")
-    answer_until(person.send, script, first, stop_before="postcode")
+    answer_until(person.send, script, first, stop_before="justice_status")
     stopped, opted_out = person.send("stop")
     assert "Nothing has been sent" in stopped
     # STOP by text is also Twilio's opt-out keyword: no more messages until START.
@@ -128,15 +143,30 @@ def test_the_demo_practitioner_sees_referrals_in_the_queue(stack: RunningStack) 
     script = respondent("together-london", "self", full_name="Queue Visible")
     answer_until(person.send, script, person.send("hello"))
     printed = "".join(stack.output)
-    password = printed.split("demo login: demo@example.nhs.uk / ")[1].split()[0]
+    password = printed.split("each leads one team), password: ")[1].split()[0]
     browser = requests.Session()
     login_page = browser.get(f"{stack.url}/login", timeout=10).text
     csrf = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     response = browser.post(
         f"{stack.url}/login",
-        data={"csrf_token": csrf, "email": "demo@example.nhs.uk", "password": password},
+        data={
+            "csrf_token": csrf,
+            "email": "demo.together-london@example.nhs.uk",
+            "password": password,
+        },
         timeout=10,
     )
     assert response.url == f"{stack.url}/queue"
     [referral] = by_name(stack, "together-london", "Queue Visible")
     assert str(referral["reference"]) in response.text
+
+
+def test_stopping_after_the_essentials_leaves_a_sent_referral(stack: RunningStack) -> None:
+    person = sms(stack, "+447911100008", to=COVENTRY)
+    script = respondent("coventry-warwickshire", "self", full_name="Sid Sent")
+    answer_until(person.send, script, person.send("hello"), stop_before="carry_on")
+    [finished] = person.send("no")
+    assert finished.startswith("Thank you. Everything you told me is with your referral")
+    detail = referral_by_name(stack, "coventry-warwickshire", "Sid Sent")
+    assert (detail["status"], detail["outcome"]) == ("new", "complete")
+    assert "ethnicity_group" not in detail["fields"]

@@ -23,7 +23,7 @@ def test_risk_mid_form_gets_contacts_then_the_referral_carries_on_urgent(
         "When you are ready, we can carry on. What is your date of birth?"
     )
     _, last = answer_until(person.send, script, replies)
-    assert last[0].startswith("Thank you. Your referral has been sent")
+    assert last[0].startswith("Thank you. Everything you told me is with your referral")
 
     detail = referral_by_name(stack, "coventry-warwickshire", "Robin Urgent")
     assert detail["urgent"] is True
@@ -67,7 +67,7 @@ def test_a_yes_to_the_risk_question_gives_contacts_and_marks_urgent(stack: Runni
     assert "116 123" in replies[0]
     assert replies[-1].startswith("Thank you for telling me.")
     _, last = answer_until(person.send, script, replies)
-    assert last[0].startswith("Thank you. Your referral has been sent")
+    assert last[0].startswith("Thank you. Everything you told me is with your referral")
     detail = referral_by_name(stack, "together-london", "Said Yes")
     assert detail["urgent"] is True
     assert [f["category"] for f in detail["risk_flags"]] == ["self"]
@@ -127,7 +127,7 @@ def test_what_only_the_net_reads_is_checked_and_the_answer_decides(
     )
     assert any("urgent" in reply for reply in replies) == (answer == "yes")
     _, last = answer_until(person.send, script, replies)
-    assert last[0].startswith("Thank you. Your referral has been sent")
+    assert last[0].startswith("Thank you. Everything you told me is with your referral")
     detail = referral_by_name(stack, "coventry-warwickshire", name)
     assert detail["urgent"] is (answer == "yes")
     assert [c["answer"] for c in detail["risk_checks"]] == [answer]

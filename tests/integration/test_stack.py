@@ -21,7 +21,9 @@ def test_it_prints_the_urls_a_newcomer_needs(stack: RunningStack) -> None:
     assert "/twilio/sms" in printed
     assert "/twilio/voice" in printed
     assert "/twilio/voice/status" in printed
-    assert "demo login: demo@example.nhs.uk / " in printed
+    assert "demo logins (development only; each leads one team), password: " in printed
+    for team_id in ("together-london", "coventry-warwickshire", "south-essex"):
+        assert f"demo.{team_id}@example.nhs.uk" in printed
 
 
 def test_it_reports_ready_only_when_rasa_and_the_action_server_answer(

@@ -89,7 +89,7 @@ def test_a_referral_carries_on_at_the_same_question_after_rasa_is_killed(
     # A forgotten conversation would start again from its first question.
     assert following not in [*asked, question], replies
     rest, last = answer_until(send, person, replies)
-    assert last[0].startswith("Thank you. Your referral has been sent")
+    assert last[0].startswith("Thank you. Everything you told me is with your referral")
     assert not set(rest) & {*asked, question}
     assert NAME in queued_names(stack)
     assert stored_fields(referral_by_name(stack, TEAM, NAME)) == expected_fields(FLOW, "self", NAME)
@@ -160,7 +160,7 @@ def test_rasa_reads_back_a_conversation_from_the_sqlite_file_beside_the_gateways
 ) -> None:
     stores = RasaStores.for_urls(f"sqlite:///{tmp_path}/triage.db", None)
 
-    assert read_back(stores, tmp_path) == "SQLTrackerStore InMemoryLockStore carry on"
+    assert read_back(stores, tmp_path) == "EncryptedSQLTrackerStore InMemoryLockStore carry on"
     assert (tmp_path / "triage-rasa.db").exists()
     assert not (tmp_path / "triage.db").exists()
 
@@ -180,7 +180,7 @@ def test_rasa_reads_back_a_conversation_from_its_own_postgresql_schema_with_redi
 ) -> None:
     stores = RasaStores.for_urls(gateway_postgres, REDIS_URL)
 
-    assert read_back(stores, tmp_path) == "SQLTrackerStore RedisLockStore carry on"
+    assert read_back(stores, tmp_path) == "EncryptedSQLTrackerStore RedisLockStore carry on"
     gateway_schema = str(make_url(gateway_postgres).query["options"]).split("=")[-1]
     assert schemas_with_table(gateway_postgres, "events") & {"rasa", gateway_schema} == {"rasa"}
 

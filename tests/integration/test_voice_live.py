@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.conftest import TWILIO_AUTH_TOKEN
 from tests.integration.conftest import RunningStack
 from tests.integration.voice_scripts import keyable, keyed_where_possible
-from tests.integration.walking import answer_until, referral_by_name, respondent
+from tests.integration.walking import ADDED, answer_until, referral_by_name, respondent
 from webhooks.dev.simulator import VoiceSimulator
 
 SOUTH_ESSEX = "+441134960300"
@@ -29,7 +29,7 @@ def test_a_withheld_caller_gives_a_number_and_is_referred(stack: RunningStack) -
     person = respondent("south-essex", "self", full_name="Hidden Caller")
     script = type(person)(person.flow, {**keyable(person.answers), "contact_number": "07911100023"})
     _, last = answer_until(keyed_where_possible(phone), script, phone.call())
-    assert "Your referral has been sent" in " ".join(last)
+    assert ADDED in " ".join(last)
     detail = referral_by_name(stack, "south-essex", "Hidden Caller")
     assert detail["fields"]["contact_number"] == "+447911100023"
 
@@ -50,19 +50,30 @@ def test_a_dropped_call_is_kept_incomplete_and_completed_when_they_ring_back(
     caller = "+447911100025"
     person = respondent("south-essex", "self", full_name="Rang Back")
     first = call(stack, caller)
-    answer_until(first.say, person, first.call(), stop_before="postcode")
+    # Dropped before the essentials were all given: kept, not yet sent.
+    answer_until(first.say, person, first.call(), stop_before="justice_status")
     first.hang_up("no-answer")
     kept = referral_by_name(stack, "south-essex", "Rang Back", status="incomplete")
     assert (kept["status"], kept["outcome"]) == ("incomplete", "dropped")
     assert kept["fields"]["date_of_birth"] == "1991-04-03"
-    assert "postcode" not in kept["fields"]
+    assert "justice_status" not in kept["fields"]
 
     again = call(stack, caller)
     heard = again.call()
-    assert any("postcode" in line.lower() for line in heard)
+    assert any("what is happening now" in line.lower() for line in heard)
     _, last = answer_until(again.say, person, heard)
-    assert "Your referral has been sent" in " ".join(last)
+    assert ADDED in " ".join(last)
     sent = referral_by_name(stack, "south-essex", "Rang Back")
     assert sent["reference"] == kept["reference"]
     assert sent["status"] == "new"
     assert sent["fields"]["postcode"] == "CV1 4FS"
+
+
+def test_a_call_dropped_after_sending_keeps_what_was_said_since(stack: RunningStack) -> None:
+    person = respondent("south-essex", "self", full_name="Dropped Later")
+    phone = call(stack, "+447911100026")
+    answer_until(phone.say, person, phone.call(), stop_before="best_time")
+    phone.hang_up("completed")
+    sent = referral_by_name(stack, "south-essex", "Dropped Later")
+    assert (sent["status"], sent["outcome"]) == ("new", "essentials")
+    assert sent["fields"]["postcode"] == "CV1 4FS"  # answered after "sent"

@@ -13,6 +13,9 @@ from tests.support.expected import SKIPPED
 from webhooks.dev.scripted import Respondent, demo_answers, ended
 
 Send = Callable[[str], list[str]]
+# How "sent" (after the essentials) and "the rest is with it" (at the end) begin.
+SENT = "Thank you. Your referral has been sent"
+ADDED = "Thank you. Everything you told me is with your referral"
 FLOW_OF = {
     "together-london": "together_london",
     "coventry-warwickshire": "coventry_warwickshire",
@@ -45,7 +48,7 @@ def referral_by_name(
     stack: RunningStack, team_id: str, name: str, status: str = ""
 ) -> dict[str, Any]:
     """The one referral (detail) for this person's name, from the JSON API."""
-    query = f"?status={status}" if status else ""
+    query = f"?per_page=200&status={status}" if status else "?per_page=200"
     headers = {"Authorization": f"Bearer {stack.api_token(team_id)}"}
     listed = requests.get(f"{stack.url}/api/referrals{query}", headers=headers, timeout=10)
     [summary] = [r for r in listed.json()["referrals"] if r["fields"].get("full_name") == name]

@@ -22,6 +22,7 @@ SELF: dict[str, Any] = {
     "address": "12 High Street, Coventry",
     "contact_avoid": ["voicemail", "letter"],
     "best_time": "afternoon",
+    "email": "sam.jones@example.org",
     "language": "English",
     "interpreter": False,
     "adjustments": ["autism", "adhd"],
@@ -53,6 +54,10 @@ SELF: dict[str, Any] = {
     "further_risks": ["none"],
     "safeguarding_referral": "no",
     "consent_ld_team": True,
+}
+# The consents each team's file asks beyond the two every team asks (the team consent,
+# and contacting a recent court or police station).
+PER_RECIPIENT_CONSENTS: dict[str, Any] = {
     "consent_health_social_care": True,
     "consent_police": False,
     "consent_courts": True,
@@ -85,8 +90,20 @@ PROFESSIONAL: dict[str, Any] = {
     "offending_history": "Two earlier shoplifting convictions",
     "priority_reasons": "First time in custody and very distressed",
 }
-# Questions only one team asks.
-FLOW_ONLY: dict[str, dict[str, Any]] = {"together_london": {"documents": "none"}}
+# Questions only some teams ask (seeds 000, 002, 004).
+FLOW_ONLY: dict[str, dict[str, Any]] = {
+    "together_london": {"documents": "none", "gender": "woman", "service_part": "peer_support"},
+    "coventry_warwickshire": {"coventry_site": "custody_leamington", **PER_RECIPIENT_CONSENTS},
+    "south_essex": {
+        "gender": "woman",
+        "south_essex_site": "station_basildon",
+        **PER_RECIPIENT_CONSENTS,
+    },
+}
+# Questions only a professional in one team is asked.
+PROFESSIONAL_ONLY: dict[str, dict[str, Any]] = {"together_london": {"documents_held": False}}
+# Asked of a professional only when they hold documents (they say they do not).
+NOT_FOR_PROFESSIONALS: dict[str, tuple[str, ...]] = {"together_london": ("documents",)}
 # Questions only for people referring themselves.
 SELF_ONLY = ("easy_read",)
 ELIGIBILITY = {
@@ -103,8 +120,10 @@ def expected_fields(flow_id: str, branch: str, name: str) -> dict[str, Any]:
     fields["full_name"] = name
     fields.update(FLOW_ONLY.get(flow_id, {}))
     if branch == "professional":
-        fields = {k: v for k, v in fields.items() if k not in SELF_ONLY}
+        dropped = (*SELF_ONLY, *NOT_FOR_PROFESSIONALS.get(flow_id, ()))
+        fields = {k: v for k, v in fields.items() if k not in dropped}
         fields.update(PROFESSIONAL)
+        fields.update(PROFESSIONAL_ONLY.get(flow_id, {}))
     elif flow_id == "coventry_warwickshire":
         fields.update(PHQ_GAD)
     return fields

@@ -522,3 +522,28 @@ def test_it_reads_what_became_of_the_documents(text: str, expected: str) -> None
 def test_documents_are_not_sent_until_one_has_arrived(text: str) -> None:
     with pytest.raises(AnswerError):
         parse_answer(DOCUMENTS, text, documents=0)
+
+
+TWELVE = Question(
+    id="needs",
+    kind="multi",
+    label="Needs",
+    ask=Wording("What would you like help with?"),
+    retry=Wording("Please choose by number."),
+    options=tuple(Option(f"n{number}", f"Need {number}") for number in range(1, 13)),
+)
+
+
+@pytest.mark.parametrize(
+    ("keyed", "expected"),
+    [
+        ("145", ["n1", "n4", "n5"]),  # no option 145: keys one by one, as on a phone
+        ("12", ["n12"]),  # option 12 exists
+        ("10 3", ["n3", "n10"]),
+        ("1, 11", ["n1", "n11"]),
+    ],
+)
+def test_with_ten_or_more_choices_keys_are_read_as_a_caller_means(
+    keyed: str, expected: list[str]
+) -> None:
+    assert parse_answer(TWELVE, keyed).value == expected

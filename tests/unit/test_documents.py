@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet
 from tests.support.files import JPEG, PDF, PROGRAM
 from webhooks.config import ConfigError, settings_from_env
 from webhooks.documents.checks import MAX_BYTES, DocumentRejected, check_file, safe_name
-from webhooks.documents.cipher import DocumentCipher, DocumentUnreadable
+from webhooks.documents.cipher import DocumentCipher, DocumentUnreadable, derived_key
 
 
 def test_a_pdf_and_a_photo_are_taken_by_what_their_bytes_are() -> None:
@@ -67,20 +67,34 @@ def test_documents_are_encrypted_and_a_rotated_key_still_opens_old_ones() -> Non
         DocumentCipher([new]).decrypt(stored)
 
 
-def test_without_configured_keys_the_key_comes_from_the_secret_key() -> None:
-    stored = DocumentCipher.from_secrets((), "secret one").encrypt(PDF)
-    assert DocumentCipher.from_secrets((), "secret one").decrypt(stored) == PDF
+def test_documents_use_the_data_keys_and_stay_readable_whatever_the_secret_key() -> None:
+    data_key = Fernet.generate_key().decode()
+    stored = DocumentCipher.from_secrets((), (data_key,), "secret one").encrypt(PDF)
+    # A new cookie secret never locks documents away: no key comes from it.
+    assert DocumentCipher.from_secrets((), (data_key,), "secret two").decrypt(stored) == PDF
     with pytest.raises(DocumentUnreadable):
-        DocumentCipher.from_secrets((), "secret two").decrypt(stored)
-    # Configuring keys later keeps what was stored before readable.
-    configured = DocumentCipher.from_secrets((Fernet.generate_key().decode(),), "secret one")
-    assert configured.decrypt(stored) == PDF
+        DocumentCipher.from_secrets((), (Fernet.generate_key().decode(),), "s").decrypt(stored)
+
+
+def test_documents_stored_under_the_old_secret_derived_key_are_still_read_and_rotated() -> None:
+    old = DocumentCipher([derived_key("secret one")]).encrypt(PDF)
+    current = DocumentCipher.from_secrets((), (Fernet.generate_key().decode(),), "secret one")
+    assert current.decrypt(old) == PDF
+    assert not current.is_current(old)
+    rotated = current.rotate(old)
+    assert current.is_current(rotated)
     with pytest.raises(DocumentUnreadable):
-        DocumentCipher.from_secrets((), "secret one").decrypt(configured.encrypt(PDF))
+        DocumentCipher([derived_key("secret one")]).decrypt(rotated)
 
 
 def test_a_malformed_document_key_is_named_at_start_up() -> None:
-    environ = {"SECRET_KEY": "s", "TWILIO_AUTH_TOKEN": "t", "TRIAGE_DOCUMENT_KEYS": "not-a-key"}
+    environ = {
+        "SECRET_KEY": "s",
+        "TWILIO_AUTH_TOKEN": "t",
+        "TRIAGE_DATA_KEYS": Fernet.generate_key().decode(),
+        "TRIAGE_LOOKUP_KEY": "a lookup key that is long enough to be used",
+        "TRIAGE_DOCUMENT_KEYS": "not-a-key",
+    }
     with pytest.raises(ConfigError, match="TRIAGE_DOCUMENT_KEYS"):
         settings_from_env(environ)
     good = Fernet.generate_key().decode()

@@ -22,6 +22,7 @@ from flows.protocol import (
     QuestionAsked,
     ReferralHandOver,
     RiskFound,
+    SituationLearnt,
     read_payload,
 )
 from webhooks.core.rasa_client import BotMessage, RasaClient, _bot_message
@@ -33,6 +34,7 @@ METADATA = GatewayMetadata(
     flow_id="south_essex",
     now="2026-11-24T10:00:00+00:00",
     documents=2,
+    watch=("justice_status", "next_date"),
 )
 QUESTION_ASKED = QuestionAsked(
     id="referrer", kind="single", text="Who is this referral for?", options=("Myself", "Someone")
@@ -47,6 +49,8 @@ PAYLOADS = [
     PersonLearnt(age=None),
     PersonLearnt(age=34, perspective="other"),
     ReferralHandOver({"flow_id": "south_essex", "outcome": "complete", "answers": []}),
+    SituationLearnt(question="justice_status", value="in_custody"),
+    SituationLearnt(question="next_date", value="2026-11-25"),
 ]
 
 
@@ -66,6 +70,7 @@ def test_metadata_is_a_flat_object_with_every_key() -> None:
         "flow_id": "south_essex",
         "now": "2026-11-24T10:00:00+00:00",
         "documents": 2,
+        "watch": ["justice_status", "next_date"],
     }
 
 

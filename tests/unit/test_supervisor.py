@@ -27,6 +27,8 @@ from webhooks.dev.rasa_stores import RasaStores
 from webhooks.dev.stack import ProcessSpec, Stack, StackError
 from webhooks.dev.supervisor import Backoff, Supervisor
 
+# Rasa's SQL tracker store with each event encrypted (bot/stores/).
+ENCRYPTED_STORE = "stores.encrypted_tracker_store.EncryptedSQLTrackerStore"
 PYTHON = sys.executable
 
 
@@ -318,7 +320,7 @@ def test_rasa_keeps_conversations_in_a_sqlite_file_beside_the_gateways(tmp_path:
     beside = tmp_path.resolve() / "var" / "triage-rasa.db"
     assert yaml.safe_load(endpoints.read_text()) == {
         "action_endpoint": {"url": "http://127.0.0.1:5055/webhook"},
-        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(beside)},
+        "tracker_store": {"type": ENCRYPTED_STORE, "dialect": "sqlite", "db": str(beside)},
         "lock_store": {"type": "in_memory"},
     }
     assert stores.environment() == {}
@@ -330,7 +332,7 @@ def test_rasa_keeps_conversations_in_its_own_schema_of_the_gateways_postgresql()
     )
 
     assert stores.tracker_store == {
-        "type": "SQL",
+        "type": ENCRYPTED_STORE,
         "dialect": "postgresql",
         "url": "db.internal",
         "port": 6543,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from webhooks.config import DEFAULT_DATABASE_URL, PROJECT_ROOT
+from webhooks.db import crypto
 from webhooks.db.engine import make_engine
+from webhooks.dev.secrets import ModeError, development_keys, development_mode
 from webhooks.teams import TeamDirectory, load_teams
 
 
@@ -19,8 +24,29 @@ def database_url_from_env() -> str:
 
 
 def engine_from_env() -> Engine:
-    """The engine for DATABASE_URL (or the embedded SQLite default)."""
+    """The engine for DATABASE_URL (or the embedded SQLite default), with the keys of the
+    personal data in it (TRIAGE_DATA_KEYS, TRIAGE_LOOKUP_KEY) set for this process."""
+    environ = dict(os.environ)
+    try:
+        if development_mode(environ):
+            # The local keys `triage up` uses, so a command beside it reads the same data.
+            environ.update(development_keys(environ, make=False))
+        crypto.configure_from_env(environ)
+    except (crypto.KeysMissing, ModeError) as error:
+        raise click.ClickException(str(error)) from error
     return make_engine(database_url_from_env())
+
+
+@contextmanager
+def session_from_env() -> Iterator[Session]:
+    """A session on DATABASE_URL whose engine is closed afterwards: a command that ends
+    leaves no connection behind for the garbage collector."""
+    engine = engine_from_env()
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def team_directory() -> TeamDirectory:

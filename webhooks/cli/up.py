@@ -7,31 +7,61 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 
 import click
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from webhooks.cli.alerts import DEFAULT_SINK
 from webhooks.cli.common import engine_from_env, team_directory
-from webhooks.db import accounts
+from webhooks.db import accounts, sign_in
 from webhooks.db.migrate import upgrade
 from webhooks.dev.processes import StackConfig, stack_config_from_env, triage_processes
-from webhooks.dev.secrets import dev_secret, secret_or_dev
+from webhooks.dev.secrets import (
+    ModeError,
+    dev_secret,
+    development_keys,
+    development_mode,
+    secret_or_dev,
+)
 from webhooks.dev.stack import Stack, StackError
 from webhooks.dev.supervisor import run_stack
 
-DEMO_EMAIL = "demo@example.nhs.uk"
+# Earlier versions made one demo account for every team; it is disabled when found.
+OLD_DEMO_EMAIL = "demo@example.nhs.uk"
 
 
-def ensure_demo_practitioner() -> str:
-    """Create (or reset) the demo practitioner; return their password."""
+def demo_email(team_id: str) -> str:
+    """The demo account of one team (development only)."""
+    return f"demo.{team_id}@example.nhs.uk"
+
+
+def ensure_demo_practitioners() -> str:
+    """Create (or reset) one demo team lead per team; return their shared password.
+
+    One per team, never one for every team: what a demo account can see is what a real
+    account of that team would."""
     password = dev_secret("demo_password")
-    with Session(engine_from_env()) as session:
-        accounts.upsert_practitioner(
-            session, DEMO_EMAIL, "Demo Practitioner", generate_password_hash(password), None
-        )
-        session.commit()
+    engine = engine_from_env()
+    try:
+        with Session(engine) as session:
+            for team in team_directory().teams.values():
+                # A team lead, so the demo shows the audit and reassigning too.
+                accounts.upsert_practitioner(
+                    session,
+                    demo_email(team.id),
+                    f"Demo {team.short_name}",
+                    generate_password_hash(password),
+                    team.id,
+                    lead=True,
+                )
+            old = accounts.practitioner_by_email(session, OLD_DEMO_EMAIL)
+            if old is not None and old.disabled_at is None:
+                sign_in.disable(session, old, datetime.now(timezone.utc))
+            session.commit()
+    finally:
+        engine.dispose()
     return password
 
 
@@ -48,12 +78,22 @@ def up(timeout: int) -> None:
             "rejected (403). `triage simulate` uses the local one.",
             fg="yellow",
         )
+    gateway_env = {"TWILIO_AUTH_TOKEN": twilio_token, "SECRET_KEY": secret_key}
+    if "TRIAGE_DUTY_SINK" not in os.environ:
+        # On this machine no duty phone exists: alerts go to a file the developer can watch.
+        gateway_env["TRIAGE_DUTY_SINK"] = str(DEFAULT_SINK)
     try:
-        config = stack_config_from_env(
-            os.environ, {"TWILIO_AUTH_TOKEN": twilio_token, "SECRET_KEY": secret_key}
-        )
+        development = development_mode(os.environ)
+    except ModeError as error:
+        raise click.ClickException(str(error)) from error
+    if development:
+        # Local keys for personal data at rest, made once under var/secrets; every process
+        # started below inherits them. A deployment sets its own (docs/operations.md).
+        os.environ.update(development_keys(os.environ))
+    try:
+        config = stack_config_from_env(os.environ, gateway_env)
         upgrade(engine_from_env())
-        password = ensure_demo_practitioner()
+        password = ensure_demo_practitioners() if development else None
         stack = Stack(triage_processes(config), config.log_dir)
         try:
             run_stack(
@@ -93,17 +133,23 @@ def _progress_printer() -> Callable[[str], None]:
     return show
 
 
-def _print_urls(config: StackConfig, password: str) -> None:
+def _print_urls(config: StackConfig, password: str | None) -> None:
     base = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or config.gateway_url
     click.secho("Ready.", fg="green", bold=True)
     click.echo("Web chat:")
     for team in team_directory().teams.values():
         click.echo(f"  {config.gateway_url}/chat/{team.id}   ({team.name})")
     click.echo(f"Practitioners' queue: {config.gateway_url}/queue")
-    click.echo(f"  demo login: {DEMO_EMAIL} / {password}")
+    if password is not None:
+        click.echo(f"  demo logins (development only; each leads one team), password: {password}")
+        for team in team_directory().teams.values():
+            click.echo(f"    {demo_email(team.id)}")
     click.echo("Twilio webhooks (paste into the Twilio console for each team's number):")
     click.echo(f"  A message comes in:  POST {base}/twilio/sms")
     click.echo(f"  A call comes in:     POST {base}/twilio/voice")
     click.echo(f"  Call status changes: POST {base}/twilio/voice/status")
     click.echo("Talk to it from another terminal: .venv/bin/triage simulate sms|voice|chat")
+    sink = os.environ.get("TRIAGE_DUTY_SINK", str(DEFAULT_SINK))
+    if sink:
+        click.echo(f"Urgent alerts to duty practitioners: .venv/bin/triage alerts --tail ({sink})")
     click.echo(f"Logs: {config.log_dir}   Press Ctrl-C to stop (or send SIGTERM).")

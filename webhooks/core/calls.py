@@ -131,7 +131,10 @@ def call_ended(core: ConversationCore, team: Team, call_sid: str) -> None:
         around = Surroundings(team, core.wording, core.questions, core.now)
         risk_check.treat_as_unanswered(session, check, around)
         core.work.commit()
-    if referrals.has_referral(session, conversation.id):
+    if referrals.has_referral(session, conversation.id) and (
+        referrals.sent_for_more(session, conversation.id) is None
+    ):
+        # Sent and finished. (Sent on its essentials, the answers since are still kept.)
         return
     conversation.interrupted_at = core.now
     core.work.commit()
@@ -147,14 +150,16 @@ def keep_what_was_answered(core: ConversationCore, conversation: Conversation, t
     last = conversations.last_inbound(core.work.session, conversation.id)
     if last is None:
         return
-    metadata = gateway_metadata(team, VOICE, core.now)
+    metadata = gateway_metadata(team, conversation.channel, core.now)
     # Nothing is held while the bot answers.
     core.work.release()
     try:
         bot_messages = core.rasa.send(conversation.id, f"/{SNAPSHOT}", metadata)
     except RasaUnavailable:
         return
-    inbound = Inbound(team=team, channel=VOICE, contact_key=conversation.contact_key, text="")
+    inbound = Inbound(
+        team=team, channel=conversation.channel, contact_key=conversation.contact_key, text=""
+    )
     endings = FlowEndings(core.work, core.wording, core.now, core.spool_dir)
     for bot_message in bot_messages:
         if REFERRAL in bot_message.custom:

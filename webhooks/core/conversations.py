@@ -41,6 +41,10 @@ class Line:
     options: tuple[str, ...]
     # The bot asked for files here: the page offers its upload control.
     asks_for_files: bool
+    # Its place in the conversation: the page asks for what came after it.
+    id: int = 0
+    # A practitioner who wrote it themselves (None: the bot, or the person).
+    author: str | None = None
 
 
 @dataclass
@@ -116,6 +120,8 @@ class ConversationCore:
                 options=tuple((message.options or {}).get("labels", ())),
                 asks_for_files=message.direction == "out"
                 and self.questions.takes_files(message.question_id),
+                id=message.id,
+                author=message.author,
             )
             for message in messages
         ]

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from webhooks.core.replies import Reply
 from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import conversations, documents
-from webhooks.documents.checks import DocumentRejected, check_file
+from webhooks.documents.checks import DocumentRejected, FileBody, check_file
 from webhooks.documents.cipher import DocumentCipher
 from webhooks.teams import Team
 from webhooks.wording import Wording
@@ -31,10 +31,14 @@ NOT_RECEIVED = "not_received"
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """A file as a channel got it; `source_id` is unique to its delivery."""
+    """A file as a channel got it; `source_id` is unique to its delivery.
+
+    `data` is the bytes (fetched from Twilio), or a web chat upload's file object as
+    werkzeug spooled it to disk: the checks read it only as far as they must.
+    """
 
     source_id: str
-    data: bytes
+    data: FileBody
     filename: str
     declared_type: str
     # How the person is told of it, where the name is not theirs ("your file").

@@ -19,19 +19,25 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from flows.protocol import (
     REFERRAL,
+    InfoAsked,
     PersonLearnt,
     ReferralHandOver,
     RiskFound,
+    SituationLearnt,
     read_payload,
 )
+from flows.state import ADDING, DROPPED, ESSENTIALS
 from webhooks.core.alerts import queue_urgent_alerts
 from webhooks.core.out_of_hours import pickup_note
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import crisis_reply
+from webhooks.core.situation import situation_reply, working_now_note
 from webhooks.core.spool import SpooledReferral, keep_referral
+from webhooks.core.team_info import info_reply
 from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import referrals, risks
 from webhooks.db.models import Message
+from webhooks.pathways import pathway_for
 from webhooks.wording import Wording
 
 log = logging.getLogger(__name__)
@@ -61,9 +67,17 @@ class FlowEndings:
             return self.commit_referral(record, inbound, message)
         if isinstance(found, RiskFound):
             return self.flag_risk(found, inbound, message)
+        if isinstance(found, InfoAsked):
+            # A question about the service: answered from the team's file, at this moment.
+            return [info_reply(inbound.team, found.topic, self.now, self.wording)]
         if found is None and custom:
             # Never the payload itself: it may hold answers.
             log.error("a payload from the bot could not be read (keys: %s)", ",".join(custom))
+        if isinstance(found, SituationLearnt):
+            said = situation_reply(
+                inbound.team, found.question, found.value, self.now, self.wording
+            )
+            return [said] if said else []
         if isinstance(found, PersonLearnt):
             # The age, not the date of birth, is all the safety net needs (Childline).
             message.conversation.person_age = found.age
@@ -89,9 +103,16 @@ class FlowEndings:
             # A savepoint: a refused referral leaves the rest of the turn (risk found in
             # it, the message answered) to be committed as usual.
             with self.work.session.begin_nested():
+                # Later answers to a referral already sent on its essentials (it may not
+                # be there: the database refused it then, and it waits on disk).
+                sent_before = outcome != ESSENTIALS and bool(payload.get("sent"))
+                later = sent_before and bool(
+                    referrals.sent_for_more(self.work.session, conversation_id)
+                )
                 referral = referrals.create_referral(
                     self.work.session, message.conversation, payload, at=self.now
                 )
+                referral.pathway = pathway_for(team.hours, referrals.given_answers(referral))
                 queue_urgent_alerts(self.work.session, referral.conversation_id, team, self.now)
             # Checkpoint: stored before anyone hears "sent".
             self.work.commit()
@@ -102,14 +123,26 @@ class FlowEndings:
             log.error("referral not stored: %s", type(error).__name__)
             return [Reply(self.wording.say_for(team, "referral_not_saved"))]
         log.info("referral %s stored for team %s (%s)", referral.id, referral.team_id, outcome)
-        if referral.status == "incomplete":
+        if not referral.complete:
             return [Reply(self.wording.say("referral_stopped"), ends_conversation=True)]
+        if outcome == ADDING or (payload.get("sent") and outcome == DROPPED):
+            # Answers joining a sent referral as they come, or a call dropped after
+            # sending: the person heard "sent" already.
+            return []
+        if later:
+            # The last answers joined the referral sent on its essentials.
+            added = self.wording.say_for(team, "referral_added", reference=referral.reference)
+            return [Reply(added, ends_conversation=True)]
         sent = Reply(
             self.wording.say_for(team, "referral_sent", reference=referral.reference),
-            ends_conversation=True,
+            # Sent on its essentials, the conversation goes on to offer the rest.
+            ends_conversation=outcome != ESSENTIALS,
         )
-        later = pickup_note(team, self.now, self.wording)
-        return [sent, later] if later else [sent]
+        # Urgent or time-critical, with a pathway working now: that team has it already.
+        note = working_now_note(team, referral, self.now, self.wording) or pickup_note(
+            team, self.now, self.wording
+        )
+        return [sent, note] if note else [sent]
 
     def _keep_on_disk(
         self, payload: dict[str, Any], inbound: Inbound, conversation_id: str
@@ -138,7 +171,12 @@ class FlowEndings:
         if payload.get("complete", True) is False:
             # Kept part way, as it would have been: nothing was going to the team yet.
             return [Reply(self.wording.say("referral_stopped"), ends_conversation=True)]
-        return [Reply(self.wording.say_for(inbound.team, "referral_kept"), ends_conversation=True)]
+        outcome = payload.get("outcome")
+        if outcome == ADDING or (payload.get("sent") and outcome == DROPPED):
+            return []  # answers after "sent" (or "kept"): nothing new to tell the person
+        kept = self.wording.say_for(inbound.team, "referral_kept")
+        # Kept on its essentials, the conversation goes on to offer the rest.
+        return [Reply(kept, ends_conversation=outcome != ESSENTIALS)]
 
     def _ended_without_referral(
         self, payload: dict[str, Any], outcome: str, inbound: Inbound, message: Message

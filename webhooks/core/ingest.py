@@ -23,6 +23,7 @@ from webhooks.core.alerts import queue_urgent_alerts
 from webhooks.core.spool import SpooledMessage, SpooledReferral
 from webhooks.db import conversations, referrals, risks
 from webhooks.db.models import Conversation, Message, Referral, as_utc
+from webhooks.pathways import pathway_for
 from webhooks.teams import TeamDirectory
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,17 @@ class Ingester:
                 raise KeyError("conversation")
             if _already_stored(session, conversation.id, at):
                 return
+            if kept.record.get("sent") and referrals.holds_newer_answers(
+                session, conversation.id, kept.record
+            ):
+                # Essentials (or answers after them) kept while the database was down,
+                # when newer answers of the same referral have been stored since: they
+                # hold everything this does.
+                return
             referral = referrals.create_referral(session, conversation, kept.record, at=at)
+            team = self.teams.by_id(conversation.team_id)
+            if team is not None:
+                referral.pathway = pathway_for(team.hours, referrals.given_answers(referral))
             self._alert(session, conversation, now)
             session.commit()
             log.info("spooled referral %s stored for team %s", referral.id, referral.team_id)
@@ -155,7 +166,7 @@ class Ingester:
 def _already_stored(session: Session, conversation_id: str, at: datetime) -> bool:
     submitted = session.scalars(
         select(Referral.submitted_at).where(
-            Referral.conversation_id == conversation_id, Referral.status != "incomplete"
+            Referral.conversation_id == conversation_id, Referral.complete.is_(True)
         )
     )
     return any(moment is not None and as_utc(moment) == as_utc(at) for moment in submitted)

@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from flows import Flow
-from flows.model import REVIEW
+from flows.model import CARRY_ON, REVIEW
 
-# The read-back of every answer before sending: a question with choices of its own.
+# The read-back of every answer before sending, and the offer to carry on after the
+# essentials were sent: questions with choices of their own.
 REVIEW_KIND = "review"
 
 
@@ -24,7 +25,7 @@ class QuestionBook:
     @classmethod
     def from_flows(cls, flows: Iterable[Flow]) -> QuestionBook:
         """Read the ids and kinds from the flows; one id means one thing in every flow."""
-        kinds: dict[str, str] = {REVIEW: REVIEW_KIND}
+        kinds: dict[str, str] = {REVIEW: REVIEW_KIND, CARRY_ON: REVIEW_KIND}
         for flow in flows:
             for question in flow.questions:
                 if kinds.setdefault(question.id, question.kind) != question.kind:

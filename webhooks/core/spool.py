@@ -7,7 +7,8 @@ The spool directory holds:
   <dir>/set-aside/                       files that could not be read, or that the database
                                          refused as they are: kept for a person, never deleted
 Each file is written atomically (temp file, fsync, rename) so a crash never leaves half
-of one, and is removed only after the database has committed what it holds. Names start
+of one, encrypted under the data keys as the database's copy would be (what it holds is
+what the person wrote), and is removed only after the database has committed it; names start
 with the arrival time in nanoseconds by the machine's own clock, so they sort in the
 order things arrived even while TRIAGE_NOW pins the time the gateway reports.
 """
@@ -22,6 +23,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from webhooks.db import crypto
 
 log = logging.getLogger(__name__)
 REFERRALS = "referrals"
@@ -140,12 +143,12 @@ def set_aside(claimed: Path, directory: Path) -> Path:
 
 def read_message(path: Path) -> SpooledMessage:
     """A spooled message (files written before risk travelled with them read too)."""
-    return SpooledMessage(**json.loads(path.read_text(encoding="utf-8")))
+    return SpooledMessage(**_content(path))
 
 
 def read_referral(path: Path) -> SpooledReferral:
     """A spooled referral."""
-    return SpooledReferral(**json.loads(path.read_text(encoding="utf-8")))
+    return SpooledReferral(**_content(path))
 
 
 def file_id(path: Path) -> str:
@@ -164,12 +167,38 @@ def _write(directory: Path, content: dict[str, Any]) -> Path:
     temporary = directory / f".{name}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(content, handle)
+        handle.write(crypto.encrypt(json.dumps(content)))
         handle.flush()
         os.fsync(handle.fileno())
     final = directory / name
     temporary.rename(final)
     return final
+
+
+def _content(path: Path) -> dict[str, Any]:
+    stored = path.read_text(encoding="utf-8")
+    # Files kept by earlier versions are plain JSON.
+    found: dict[str, Any] = json.loads(
+        stored if stored.lstrip().startswith("{") else crypto.decrypt(stored.strip())
+    )
+    return found
+
+
+def rotate_file(path: Path) -> bool:
+    """Rewrite one waiting file under the newest data key (atomically); False if it was
+    already under it."""
+    stored = path.read_text(encoding="utf-8").strip()
+    if not stored.startswith("{") and crypto.is_current(stored):
+        return False
+    rewritten = crypto.encrypt(json.dumps(_content(path)))
+    temporary = path.with_name(f".{path.name}.rotating.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(rewritten)
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(path)
+    return True
 
 
 def _move_aside(path: Path, directory: Path, name: str) -> Path:
@@ -209,7 +238,7 @@ def _original_name(claimed_name: str) -> str:
 
 def _owner_pid(claimed_name: str) -> int | None:
     digits = claimed_name.removesuffix(CLAIMED_SUFFIX).rsplit(".", 1)[-1]
-    return int(digits) if digits.isdigit() else None
+    return int(digits) if digits.isdecimal() else None
 
 
 def _running(pid: int) -> bool:

@@ -7,6 +7,7 @@ Rasa is asked, and a referral is committed before the person is told it was sent
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -19,15 +20,16 @@ from flows import detect_control
 from flows.protocol import GatewayMetadata
 from safety import RiskAssessment, assess_risk
 from safety.learned.model import LearnedRiskModel
-from webhooks.core import risk_check
+from webhooks.core import risk_check, takeover
 from webhooks.core.controls import GATEWAY_CONTROLS, answer_control
 from webhooks.core.flow_endings import FlowEndings
 from webhooks.core.out_of_hours import NEW_CONVERSATION_GAP, closed_notice
 from webhooks.core.rasa_client import BotMessage, RasaUnavailable
 from webhooks.core.replies import Inbound, Reply
 from webhooks.core.safety_net import Surroundings, answer_risk, crisis_replies
+from webhooks.core.situation import watched_questions
 from webhooks.core.spool import SpooledMessage, spool
-from webhooks.db import conversations, documents
+from webhooks.db import conversations, documents, referrals
 from webhooks.db.models import Message, as_utc
 from webhooks.observability import metrics
 from webhooks.teams import Team
@@ -70,8 +72,9 @@ class TurnHandler:
         down the person still gets the crisis contacts, and the message (with what was
         found and said) waits on disk for the ingester.
         """
-        # No database text column can hold a NUL: one would be refused for ever.
-        inbound = replace(inbound, text=inbound.text.replace("\x00", ""))
+        # No database text column can hold a NUL, and no UTF-8 a lone surrogate (JSON can
+        # carry one): either would be refused for ever, and the message never stored.
+        inbound = replace(inbound, text=storable(inbound.text))
         assessment = read_for_risk(
             inbound.text, self.core.second_net, self.core.choices, inbound.own_words
         )
@@ -197,6 +200,16 @@ class TurnHandler:
                 self.core.questions,
             )
             return self._finish(message, opening + replies, inbound, assessment)
+        # The gateway's own controls (stop, withdraw consent, a person) work as ever.
+        conversation = message.conversation
+        takeover.lapse_if_due(
+            session, conversation, referrals.referral_for(session, conversation.id), self.core.now
+        )
+        if takeover.is_held(conversation, self.core.now):
+            # A practitioner is talking with the person: the bot stays silent. The safety
+            # net has already answered above if the message showed risk.
+            message.status = "held"
+            return self._finish(message, opening, inbound, assessment)
         replies = opening + self._ask_rasa(inbound, message)
         if assessment.concern:
             # Worrying words but no clear risk: the contacts, gently, before the question.
@@ -335,6 +348,7 @@ def gateway_metadata(
         # The gateway's clock (pinned by TRIAGE_NOW): dates are checked against it.
         now=now.isoformat(),
         documents=files_received,
+        watch=watched_questions(),
     )
 
 
@@ -404,3 +418,11 @@ def _as_replies(messages: list[Message]) -> list[Reply]:
         )
         for message in messages
     ]
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """The text as it can be stored: NULs dropped, a lone surrogate shown as U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", ""))

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webhooks.db.crypto import lookup_hash
 from webhooks.db.models import Conversation, Message, Referral, utcnow
 
 
@@ -35,7 +36,7 @@ def find_conversation(
         .where(
             Conversation.team_id == team_id,
             Conversation.channel == channel,
-            Conversation.contact_key == contact_key,
+            Conversation.contact_hash == lookup_hash(contact_key),
         )
         .order_by(Conversation.updated_at.desc())
         .limit(1)
@@ -54,11 +55,11 @@ def recent_unfinished_call(
         .where(
             Conversation.team_id == team_id,
             Conversation.channel == "voice",
-            Conversation.phone == phone,
+            Conversation.phone_hash == lookup_hash(phone),
             Conversation.interrupted_at.is_not(None),
             Conversation.updated_at >= since,
             ~select(Referral.id)
-            .where(Referral.conversation_id == Conversation.id, Referral.status != "incomplete")
+            .where(Referral.conversation_id == Conversation.id, Referral.complete.is_(True))
             .exists(),
         )
         .order_by(Conversation.updated_at.desc())

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webhooks.db.crypto import lookup_hash
 from webhooks.db.models import OptOut
 
 
@@ -15,7 +16,7 @@ def _opt_out(session: Session, team_id: str, channel: str, contact_key: str) -> 
         select(OptOut).where(
             OptOut.team_id == team_id,
             OptOut.channel == channel,
-            OptOut.contact_key == contact_key,
+            OptOut.contact_hash == lookup_hash(contact_key),
         )
     ).first()
 

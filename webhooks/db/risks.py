@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from webhooks.db.models import Alert, Message, Referral, RiskFlag, utcnow
+from webhooks.db.models import Alert, Conversation, Message, Referral, RiskFlag, utcnow
 
 
 def add_risk_flags(
@@ -37,6 +37,10 @@ def add_risk_flags(
         select(Referral).where(Referral.conversation_id == message.conversation_id)
     ):
         referral.urgent = True
+    conversation = session.get(Conversation, message.conversation_id)
+    if conversation is not None and conversation.followed_up_at is not None:
+        # New risk after someone followed the person up: they must look again.
+        conversation.followed_up_at = None
     session.flush()
     return flags
 
@@ -83,6 +87,38 @@ def urgent_unacknowledged(session: Session, conversation_id: str) -> list[Referr
     )
 
 
+def conversation_needs_alert(session: Session, conversation_id: str) -> bool:
+    """Risk was shown, no referral exists, nobody has followed it up (since the last risk),
+    and no alert is under way: the duty practitioner must hear of the person all the same."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or conversation.followed_up_at is not None:
+        return False
+    if not has_risk_flags(session, conversation_id):
+        return False
+    has_referral = select(Referral.id).where(Referral.conversation_id == conversation_id)
+    queued = select(Alert.id).where(
+        Alert.conversation_id == conversation_id, Alert.status == "pending"
+    )
+    return session.scalars(has_referral.union_all(queued).limit(1)).first() is None
+
+
+def hand_alerts_to_referral(session: Session, conversation_id: str, referral_id: int) -> bool:
+    """Alerts still under way for the person from before the referral existed now belong
+    to it (its page is where the practitioner acknowledges them); whether there were any."""
+    raised = session.scalars(
+        select(Alert).where(
+            Alert.conversation_id == conversation_id,
+            Alert.referral_id.is_(None),
+            # One stopped or given up stays with the conversation: the referral gets its own.
+            Alert.status == "pending",
+        )
+    ).all()
+    for alert in raised:
+        alert.referral_id = referral_id
+    session.flush()
+    return bool(raised)
+
+
 def has_alerts(session: Session, referral_id: int) -> bool:
     """Whether alerts were ever queued for this referral."""
     return (
@@ -105,6 +141,23 @@ def alerts_for(session: Session, referral_id: int) -> list[Alert]:
     return list(session.scalars(select(Alert).where(Alert.referral_id == referral_id)))
 
 
+def alerts_by_referral(session: Session, referral_ids: Sequence[int]) -> dict[int, list[Alert]]:
+    """The alerts of each of these referrals, oldest first."""
+    found: dict[int, list[Alert]] = {}
+    if not referral_ids:
+        return found
+    query = select(Alert).where(Alert.referral_id.in_(referral_ids)).order_by(Alert.id)
+    for alert in session.scalars(query):
+        if alert.referral_id is not None:  # always, by the query; said for the type
+            found.setdefault(alert.referral_id, []).append(alert)
+    return found
+
+
+def alert_by_provider_id(session: Session, provider_id: str) -> Alert | None:
+    """The alert whose last try Twilio knows by this Message SID."""
+    return session.scalars(select(Alert).where(Alert.provider_id == provider_id)).first()
+
+
 def alert_counts(session: Session, failing_after_attempts: int) -> tuple[int, int, int]:
     """Alerts pending, failed, and failing for a referral nobody has acknowledged.
 
@@ -119,14 +172,21 @@ def alert_counts(session: Session, failing_after_attempts: int) -> tuple[int, in
             Alert.last_error.is_not(None),
         ),
     )
+    # Nobody has it yet: its referral is not acknowledged, or, with no referral, its
+    # conversation is not followed up.
+    unhandled = or_(
+        and_(Alert.referral_id.is_not(None), Referral.acknowledged_at.is_(None)),
+        and_(Alert.referral_id.is_(None), Conversation.followed_up_at.is_(None)),
+    )
     query = (
         select(
             func.count().filter(Alert.status == "pending"),
             func.count().filter(Alert.status == "failed"),
-            func.count().filter(and_(failing, Referral.acknowledged_at.is_(None))),
+            func.count().filter(and_(failing, unhandled)),
         )
         .select_from(Alert)
-        .join(Referral, Referral.id == Alert.referral_id)
+        .outerjoin(Referral, Referral.id == Alert.referral_id)
+        .outerjoin(Conversation, Conversation.id == Alert.conversation_id)
     )
     pending, failed, failing_count = session.execute(query).one()
     return int(pending), int(failed), int(failing_count)

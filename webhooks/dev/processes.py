@@ -83,7 +83,7 @@ def _number(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdecimal() or int(raw) < 1:
         raise StackError(f"{name} must be a whole number above 0, not {raw!r}")
     return int(raw)
 

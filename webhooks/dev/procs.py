@@ -28,7 +28,7 @@ def _listening_inodes(port: int, proc: Path) -> set[str]:
 
 
 def _pids(proc: Path) -> list[int]:
-    return [int(entry.name) for entry in proc.iterdir() if entry.name.isdigit()]
+    return [int(entry.name) for entry in proc.iterdir() if entry.name.isdecimal()]
 
 
 def listening_pids(port: int, proc: Path = PROC) -> set[int]:

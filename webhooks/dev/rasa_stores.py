@@ -10,6 +10,10 @@ file is written at each start of Rasa (by `triage up` and `triage serve rasa`):
   processes writing one file would queue behind each other on every turn.
 - locks (one turn at a time per conversation) in Redis when REDIS_URL is set, which more
   than one Rasa process needs; otherwise in Rasa's memory, enough for one Rasa process.
+
+The conversations go through our own tracker store (bot/stores/encrypted_tracker_store.py):
+Rasa's SQL store, same settings and table, with each event encrypted under
+TRIAGE_DATA_KEYS, which Rasa's environment must therefore hold.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ RASA_SCHEMA = "rasa"
 # Redis keys become "triage:lock:<conversation>", apart from anything else in that Redis.
 LOCK_KEY_PREFIX = "triage"
 SQLITE_SUFFIX = "-rasa"
+# Rasa's SQL tracker store with each event encrypted; Rasa imports it by this name, from
+# bot/ on its PYTHONPATH (webhooks/dev/processes.py).
+TRACKER_STORE_TYPE = "stores.encrypted_tracker_store.EncryptedSQLTrackerStore"
 
 
 class StoreError(RuntimeError):
@@ -116,12 +123,12 @@ def _sqlite_tracker_store(url: URL) -> dict[str, Any]:
         raise StoreError("DATABASE_URL names an in-memory SQLite database: use a file")
     path = Path(url.database).resolve()
     rasa_file = path.with_name(f"{path.stem}{SQLITE_SUFFIX}{path.suffix}")
-    return {"type": "SQL", "dialect": "sqlite", "db": str(rasa_file)}
+    return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": str(rasa_file)}
 
 
 def _postgresql_tracker_store(url: URL) -> dict[str, Any]:
     store: dict[str, Any] = {
-        "type": "SQL",
+        "type": TRACKER_STORE_TYPE,
         # Rasa's environment has its own driver (psycopg2): the dialect alone, no driver.
         "dialect": "postgresql",
         "url": url.host,

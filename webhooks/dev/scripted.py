@@ -15,13 +15,14 @@ from pathlib import Path
 import yaml
 
 from flows import Flow
+from flows.model import CARRY_ON as OFFER_TO_CARRY_ON
 from flows.model import REVIEW
 from flows.phrases import phrases
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 DEMO_ANSWERS = DATA / "demo" / "answers.yml"
 # The gateway's messages that end a conversation: sent, stopped, or nothing more to ask.
-ENDING_KEYS = ("referral_sent", "referral_stopped", "conversation_ended")
+ENDING_KEYS = ("referral_sent", "referral_added", "referral_stopped", "conversation_ended")
 SKIP = "/skip"
 CARRY_ON = "When you are ready, we can carry on. "
 
@@ -43,7 +44,13 @@ def ended(messages: list[str]) -> bool:
     Known by how an ending message starts (before any blank, at most 40 characters), so
     a channel that adds to the end of the message, as voice does, is still recognised.
     """
-    return any(message.startswith(_ending_starts()) for message in messages)
+    said_the_end = any(message.startswith(_ending_starts()) for message in messages)
+    # "Sent" after the essentials is followed by the offer to answer the rest.
+    return said_the_end and not any(message.startswith(_offer_start()) for message in messages)
+
+
+def _offer_start() -> str:
+    return phrases()["carry_on"].plain[:40]
 
 
 class UnknownQuestion(LookupError):
@@ -80,6 +87,8 @@ class Respondent:
         review_starts.add(phrases()["review_choose"].plain)
         if any(message.startswith(start) for start in review_starts):
             found.append((0, REVIEW))
+        if message.startswith(_offer_start()):
+            found.append((0, OFFER_TO_CARRY_ON))
         if not found:
             raise UnknownQuestion(message[:80])
         return max(found)[1]

@@ -153,10 +153,12 @@ def converse(
     while len(walk.turns) < patience.max_turns:
         turn, replies = send(client, text)
         walk.turns.append(turn)
-        if ended(replies) or any(told_kept(reply) for reply in replies):
+        # "Sent" (with the reference) or "kept" comes once the essentials are answered;
+        # the conversation may go on after it with the rest.
+        walk.reference = reference_in(replies) or walk.reference
+        walk.kept = walk.kept or (walk.reference is None and any(told_kept(r) for r in replies))
+        if ended(replies) or (walk.kept and not person_asked(person, replies)):
             walk.ended = True
-            walk.reference = reference_in(replies)
-            walk.kept = walk.reference is None and any(told_kept(r) for r in replies)
             return walk
         try:
             _question, text = person.reply_to(replies)
@@ -168,6 +170,15 @@ def converse(
                 return walk
             time.sleep(patience.pause_seconds)
     return walk
+
+
+def person_asked(person: Respondent, replies: list[str]) -> bool:
+    """Whether the bot asked something the scripted person can answer."""
+    try:
+        person.reply_to(replies)
+    except UnknownQuestion:
+        return False
+    return True
 
 
 def sender_number(index: int) -> str:

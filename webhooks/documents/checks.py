@@ -3,13 +3,22 @@
 A file's name and declared type are the sender's word; its first bytes are not. Only
 the kinds of file a referral needs are taken (documents and photos of letters), so a
 program or an archive never reaches a practitioner's computer.
+
+A file may come as bytes (fetched from Twilio) or as a seekable file object (a web chat
+upload, which werkzeug has already written to a temporary file on disk). The checks read
+a file object only as far as they must: its size from its end, its type from its first
+bytes, plain text in chunks. Only a file that passes every check is read whole, because
+the cipher (Fernet) encrypts one bytes value and the database keeps one value.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
+from typing import IO
 
 import filetype
 
@@ -31,6 +40,13 @@ ACCEPTED = {
 PLAIN_TEXT = "text/plain"
 _UNSAFE_IN_NAME = re.compile(r"[^\w .()-]+")
 _MAX_NAME = 120
+# filetype reads no further than this into a file to know its type.
+_SIGNATURE_BYTES = 8192
+# Plain text is read this much at a time to see that it is text.
+_TEXT_CHUNK = 1024 * 1024
+
+# What a channel hands over: the bytes, or a seekable file object holding them.
+FileBody = bytes | IO[bytes]
 
 
 class DocumentRejected(ValueError):
@@ -50,33 +66,58 @@ class CheckedFile:
     filename: str
 
 
-def check_file(data: bytes, filename: str, declared_type: str) -> CheckedFile:
+def check_file(body: FileBody, filename: str, declared_type: str) -> CheckedFile:
     """The file if it is taken, else DocumentRejected saying why."""
-    if not data:
+    stream = io.BytesIO(body) if isinstance(body, bytes) else body
+    size = size_of(stream)
+    if not size:
         raise DocumentRejected("empty")
-    if len(data) > MAX_BYTES:
+    if size > MAX_BYTES:
         raise DocumentRejected("too_big")
-    content_type = _detected_type(data, filename, declared_type)
-    return CheckedFile(data, content_type, safe_name(filename, content_type))
+    content_type = _detected_type(stream, filename, declared_type)
+    return CheckedFile(_whole(body), content_type, safe_name(filename, content_type))
 
 
-def _detected_type(data: bytes, filename: str, declared_type: str) -> str:
-    found = filetype.guess_mime(data)
+def _whole(body: FileBody) -> bytes:
+    # The one full read, once every check has passed: the cipher needs the bytes.
+    if isinstance(body, bytes):
+        return body
+    body.seek(0)
+    return body.read()
+
+
+def size_of(body: FileBody) -> int:
+    """How many bytes the file holds, found from its end: nothing is read."""
+    if isinstance(body, bytes):
+        return len(body)
+    body.seek(0, io.SEEK_END)
+    return body.tell()
+
+
+def _detected_type(stream: IO[bytes], filename: str, declared_type: str) -> str:
+    stream.seek(0)
+    found = filetype.guess_mime(stream.read(_SIGNATURE_BYTES))
     if found in ACCEPTED:
         return str(found)
     # Plain text has no signature: take it when it says so and reads as text.
     says_text = declared_type.split(";")[0].strip() == PLAIN_TEXT or filename.endswith(".txt")
-    if found is None and says_text and _reads_as_text(data):
+    if found is None and says_text and _reads_as_text(stream):
         return PLAIN_TEXT
     raise DocumentRejected("wrong_type")
 
 
-def _reads_as_text(data: bytes) -> bool:
+def _reads_as_text(stream: IO[bytes]) -> bool:
+    # UTF-8 without a NUL, read a chunk at a time (a character may span two chunks).
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    stream.seek(0)
     try:
-        text = data.decode("utf-8")
+        while chunk := stream.read(_TEXT_CHUNK):
+            if "\x00" in decoder.decode(chunk):
+                return False
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
-    return "\x00" not in text
+    return True
 
 
 def extension_for(content_type: str) -> str:

@@ -1,10 +1,12 @@
 """Documents are encrypted at rest (Fernet: AES with an authentication tag).
 
 TRIAGE_DOCUMENT_KEYS lists Fernet keys, newest first: the first encrypts, any decrypts,
-so a key is rotated by putting a new one in front and keeping the old ones until every
-document has been re-encrypted. Without it, a key derived from SECRET_KEY encrypts, so a
-local install encrypts too; that key is always kept last for reading, so documents
-stored before TRIAGE_DOCUMENT_KEYS was set stay readable.
+so a key is rotated by putting a new one in front and keeping the old ones until
+`triage keys rotate` has re-encrypted every document. Without it, the data keys
+(TRIAGE_DATA_KEYS) encrypt documents too. Neither is derived from SECRET_KEY, so changing
+the cookie secret never locks documents away. Earlier versions encrypted with a key
+derived from SECRET_KEY: that key is kept last, for reading only, until rotation has
+re-encrypted what it opened.
 """
 
 from __future__ import annotations
@@ -30,11 +32,30 @@ class DocumentCipher:
         if not keys:
             raise ValueError("at least one key is needed")
         self._fernet = MultiFernet([Fernet(key.encode("ascii")) for key in keys])
+        self._newest = Fernet(keys[0].encode("ascii"))
 
     @classmethod
-    def from_secrets(cls, document_keys: Sequence[str], secret_key: str) -> DocumentCipher:
-        """The configured keys, then the one derived from the app's secret key."""
-        return cls([*document_keys, derived_key(secret_key)])
+    def from_secrets(
+        cls, document_keys: Sequence[str], data_keys: Sequence[str], secret_key: str
+    ) -> DocumentCipher:
+        """The document keys (else the data keys), then, for reading documents stored by
+        earlier versions, the one derived from the app's secret key."""
+        return cls([*(document_keys or data_keys), derived_key(secret_key)])
+
+    def is_current(self, token: bytes) -> bool:
+        """Whether the newest key opens this (rotation skips what it need not redo)."""
+        try:
+            self._newest.decrypt(token)
+        except InvalidToken:
+            return False
+        return True
+
+    def rotate(self, token: bytes) -> bytes:
+        """The same document encrypted under the newest key."""
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as error:
+            raise DocumentUnreadable("no configured key opens this document") from error
 
     def encrypt(self, data: bytes) -> bytes:
         """The encrypted form to store."""

@@ -61,7 +61,7 @@ class MediaFetcher:
                 if not got.ok:
                     raise MediaUnavailable(f"HTTP {got.status_code}")
                 declared_size = got.headers.get("Content-Length", "")
-                if declared_size.isdigit() and int(declared_size) > MAX_BYTES:
+                if declared_size.isdecimal() and int(declared_size) > MAX_BYTES:
                     raise DocumentRejected("too_big")
                 data = _read_capped(got, deadline)
                 declared_type = got.headers.get("Content-Type", "") or item.declared_type

@@ -67,7 +67,7 @@ def parse_incoming_message(form: MultiDict[str, str]) -> IncomingMessage:
 
 def _media_count(raw: str) -> int:
     # Twilio sends at most 10 attachments with a message.
-    return min(int(raw), 10) if raw.isdigit() else 0
+    return min(int(raw), 10) if raw.isdecimal() else 0
 
 
 def to_e164(raw: str) -> str:

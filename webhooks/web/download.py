@@ -6,14 +6,21 @@ Never shown inline: a file a person sent is not trusted to run in the queue's or
 from __future__ import annotations
 
 import io
+import logging
 
 from flask import Response, abort, send_file
 
 from webhooks.db import documents, referrals
 from webhooks.db.engine import db_session
 from webhooks.db.models import Document
-from webhooks.documents.cipher import DocumentCipher
+from webhooks.documents.cipher import DocumentCipher, DocumentUnreadable
 from webhooks.web.services import services
+
+log = logging.getLogger(__name__)
+UNREADABLE = (
+    "This document cannot be opened: the key it was stored with is not configured. "
+    "Ask whoever runs this service to check TRIAGE_DOCUMENT_KEYS."
+)
 
 
 def team_download(referral_id: int, document_id: int, team_id: str | None) -> Response:
@@ -28,9 +35,15 @@ def team_download(referral_id: int, document_id: int, team_id: str | None) -> Re
 
 
 def download(document: Document, cipher: DocumentCipher) -> Response:
-    """The file as an attachment, with headers that keep browsers from sniffing or caching it."""
+    """The file as an attachment, with headers that keep browsers from sniffing or caching it;
+    a file no configured key opens is a plain-words 500, not a traceback."""
+    try:
+        data = cipher.decrypt(document.encrypted)
+    except DocumentUnreadable:
+        log.error("document %s cannot be decrypted: is a document key missing?", document.id)
+        return Response(UNREADABLE, status=500, mimetype="text/plain")
     response = send_file(
-        io.BytesIO(cipher.decrypt(document.encrypted)),
+        io.BytesIO(data),
         mimetype=document.content_type,
         as_attachment=True,
         download_name=document.filename,

@@ -8,6 +8,7 @@ from typing import Any
 from flask import url_for
 
 from webhooks.db.models import Document, Referral, RiskCheck, RiskFlag, as_utc
+from webhooks.web.consent_words import consent_words
 
 
 def referral_summary(referral: Referral) -> dict[str, Any]:
@@ -17,7 +18,20 @@ def referral_summary(referral: Referral) -> dict[str, Any]:
         "reference": referral.reference,
         "team_id": referral.team_id,
         "channel": referral.channel,
-        "status": referral.status,
+        # A stopped referral nobody has taken up reads "incomplete", as it always has.
+        "status": "incomplete"
+        if not referral.complete and referral.status == "new"
+        else referral.status,
+        "complete": referral.complete,
+        "owner": referral.owner_name,
+        "claimed_at": as_utc(referral.claimed_at).isoformat() if referral.claimed_at else None,
+        "closed": {
+            "outcome": referral.closed_as,
+            "detail": referral.closed_detail,
+            "at": as_utc(referral.closed_at).isoformat(),
+        }
+        if referral.closed_at
+        else None,
         "outcome": referral.outcome,
         "perspective": referral.perspective,
         "urgent": referral.urgent,
@@ -72,9 +86,13 @@ def referral_detail(
         }
         for answer in referral.answers
     ]
+    asked = consent_words(referral)
     detail["consents"] = [
         {
             "recipient": consent.recipient,
+            # What was agreed, exactly: the consent's name and the words the person saw.
+            "label": asked[consent.recipient].label if consent.recipient in asked else None,
+            "asked": asked[consent.recipient].asked if consent.recipient in asked else None,
             "given": consent.given,
             "at": as_utc(consent.given_at).isoformat(),
             "withdrawn_at": as_utc(consent.withdrawn_at).isoformat()
@@ -94,5 +112,18 @@ def referral_detail(
             "url": url_for("api.get_document", referral_id=referral.id, document_id=document.id),
         }
         for document in documents
+    ]
+    conversation = referral.conversation
+    detail["held_by"] = conversation.held_by_name if conversation.held_until else None
+    detail["history"] = [
+        {
+            "at": as_utc(event.at).isoformat(),
+            "by": event.actor_name,
+            "kind": event.kind,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "note": event.note,
+        }
+        for event in referral.events
     ]
     return detail
