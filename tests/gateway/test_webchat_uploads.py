@@ -3,15 +3,20 @@ conversation; anything else is refused in plain words before it is read."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.support.files import PDF
 from tests.support.web_chat import bot_asks, conversation_of, csrf_token, say, upload
+from webhooks.core import documents as documents_core
 from webhooks.core.chat_uploads import MAX_FILES, MAX_TOTAL_BYTES
 from webhooks.db.models import Document, RiskCheck
 
@@ -128,3 +133,41 @@ def test_the_files_of_a_conversation_have_a_size_limit_in_all(
         f"also email it to the team at {EMAIL}."
     }
     assert stored(db) == ["earlier.pdf"]
+
+
+def test_files_sent_all_at_once_are_kept_only_as_far_as_the_quota(
+    app: Flask, client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every upload sent at once passes the first look at the quota before any is
+    stored; the count taken again as each is stored keeps only as many as fit."""
+    token = csrf_token(client, TEAM)
+    say(client, TEAM, "hello", token)
+    bot_asks(client, db, TEAM, "documents")
+    for number in range(MAX_FILES - 2):
+        assert upload(client, TEAM, f"earlier {number}.pdf", PDF, token).status_code == 200
+    at_once = 5
+    together = threading.Barrier(at_once, timeout=30)
+    real_check = documents_core.check_file
+
+    def checked_together(*args: Any) -> Any:
+        together.wait()  # each has passed the first look; none is stored yet
+        return real_check(*args)
+
+    monkeypatch.setattr(documents_core, "check_file", checked_together)
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+
+    def send(number: int) -> list[str]:
+        browser = app.test_client()
+        browser.set_cookie("session", cookie.value)
+        response = upload(browser, TEAM, f"at once {number}.pdf", PDF, token)
+        assert response.status_code == 200, response.text
+        body = response.json or {}
+        return [reply["text"] for reply in body["replies"]]
+
+    with ThreadPoolExecutor(at_once) as pool:
+        answers = list(pool.map(send, range(at_once)))
+
+    assert len(stored(db)) == MAX_FILES
+    too_many = [said for said in answers if any("at most 5 files" in text for text in said)]
+    assert len(too_many) == at_once - 2

@@ -9,11 +9,12 @@ as every channel's is (webhooks/documents/checks.py).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from webhooks.core.documents import Admit, Refusal
 from webhooks.db import chat_uploads, conversations
 from webhooks.teams import Team
 
@@ -41,21 +42,13 @@ _WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class UploadRefused:
-    """An upload not taken: why (NOT_ASKED, TOO_MANY_FILES...) and, in plain words, what
-    the person can do instead."""
-
-    reason: str
-    text: str
-
-
 def refused_upload(
     core: ConversationCore, team: Team, contact_key: str | None, size: int
-) -> UploadRefused | None:
+) -> Refusal | None:
     """Why a file of `size` bytes is not taken into this browser's conversation; None
     when it may go on to the file's own checks.
 
+    A first look, before the file is read; `quota` looks again as the file is stored.
     With the database down this says None: the file's way in then tells the person it
     did not reach us, with the team's email, as it always has.
     """
@@ -68,7 +61,7 @@ def refused_upload(
         if conversation is None:
             return _refused(core, team, NOT_ASKED)
         asked = chat_uploads.last_question_asked(session, conversation.id)
-        count, total = chat_uploads.files_held(session, conversation.id)
+        held = chat_uploads.files_held(session, conversation.id)
         # Nothing held while the file is checked and encrypted.
         core.work.release()
     except SQLAlchemyError as error:
@@ -77,16 +70,33 @@ def refused_upload(
         return None
     if not core.questions.takes_files(asked):
         return _refused(core, team, NOT_ASKED)
+    over = _over_quota(held, size)
+    return _refused(core, team, over) if over else None
+
+
+def quota(core: ConversationCore, team: Team) -> Admit:
+    """The conversation's quota, counted again as a file is stored: files sent at once
+    all pass the first look, and only as many as fit are kept."""
+
+    def admit(session: Session, conversation_id: str, size: int) -> Refusal | None:
+        over = _over_quota(chat_uploads.files_held(session, conversation_id), size)
+        return _refused(core, team, over) if over else None
+
+    return admit
+
+
+def _over_quota(held: tuple[int, int], size: int) -> str | None:
+    count, total = held
     if count >= MAX_FILES:
-        return _refused(core, team, TOO_MANY_FILES)
+        return TOO_MANY_FILES
     if total + size > MAX_TOTAL_BYTES:
-        return _refused(core, team, TOO_MUCH_IN_ALL)
+        return TOO_MUCH_IN_ALL
     return None
 
 
-def _refused(core: ConversationCore, team: Team, reason: str) -> UploadRefused:
+def _refused(core: ConversationCore, team: Team, reason: str) -> Refusal:
     email = str(team.office.get("email") or "")
     other_way = core.wording.say("document_other_way", email=email) if email else ""
     limit = MAX_FILES if reason == TOO_MANY_FILES else MAX_TOTAL_BYTES // _MIB
     text = core.wording.say(_WORDS[reason], number=str(limit), other_way=other_way)
-    return UploadRefused(reason, " ".join(text.split()))
+    return Refusal(reason, " ".join(text.split()))

@@ -18,7 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from safety.learned.model import LearnedRiskModel
 from webhooks.core import calls, texting
 from webhooks.core.alerts import Transports
-from webhooks.core.documents import Attachments, IncomingFile, acknowledgement, receive_files
+from webhooks.core.documents import (
+    Admit,
+    Attachments,
+    IncomingFile,
+    acknowledgement,
+    receive_files,
+)
 from webhooks.core.questions import QuestionBook
 from webhooks.core.rasa_client import RasaClient
 from webhooks.core.replies import Inbound, Reply
@@ -72,8 +78,11 @@ class ConversationCore:
         """Answer an SMS or WhatsApp message: Twilio's keywords, opt-outs, files, a turn."""
         return texting.answer_text(self, inbound, attachments)
 
-    def receive_file(self, inbound: Inbound, incoming: IncomingFile) -> list[Reply]:
-        """Take one file into the conversation, then note it there (no turn for Rasa)."""
+    def receive_file(
+        self, inbound: Inbound, incoming: IncomingFile, admit: Admit | None = None
+    ) -> list[Reply]:
+        """Take one file into the conversation (if `admit` lets it in), then note it there
+        (no turn for Rasa)."""
         attachments = Attachments(labels=(incoming.filename,), fetch=lambda: [incoming])
         (outcome,) = receive_files(
             self.work,
@@ -83,6 +92,7 @@ class ConversationCore:
             attachments,
             self.documents,
             self.now,
+            admit,
         )
         return self.turn(
             Inbound(

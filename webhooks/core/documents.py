@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from webhooks.core.replies import Reply
 from webhooks.core.unit_of_work import UnitOfWork
@@ -47,10 +48,26 @@ class IncomingFile:
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """What became of one file: RECEIVED, NOT_RECEIVED or a DocumentRejected reason."""
+    """What became of one file: RECEIVED, NOT_RECEIVED, a DocumentRejected reason, or a
+    channel's own refusal, whose words (`said`) the channel chose."""
 
     status: str
     filename: str
+    said: str | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a channel will not keep one more file in this conversation, in plain words."""
+
+    reason: str
+    text: str
+
+
+# A channel's last word on keeping one more file of `size` bytes, asked in the storing
+# transaction with the conversation locked (so parallel uploads are counted one after
+# another): None to keep it.
+Admit = Callable[[Session, str, int], Refusal | None]
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,7 @@ def receive_files(
     attachments: Attachments,
     cipher: DocumentCipher,
     at: datetime,
+    admit: Admit | None = None,
 ) -> list[FileOutcome]:
     """Store each file in the person's conversation; what became of each."""
     try:
@@ -87,7 +105,7 @@ def receive_files(
     return [
         item
         if isinstance(item, FileOutcome)
-        else take_file(work, conversation.id, item, cipher, at)
+        else take_file(work, conversation.id, item, cipher, at, admit)
         for item in attachments.fetch()
     ]
 
@@ -98,28 +116,37 @@ def take_file(
     incoming: IncomingFile,
     cipher: DocumentCipher,
     at: datetime,
+    admit: Admit | None = None,
 ) -> FileOutcome:
     """Check and store one file, committed before this returns RECEIVED."""
     try:
         checked = check_file(incoming.data, incoming.filename, incoming.declared_type)
     except DocumentRejected as rejected:
         return FileOutcome(rejected.reason, incoming.label or incoming.filename)
+    name = incoming.label or checked.filename
+    sealed = documents.seal(checked, cipher)
     try:
         if not documents.has_source(work.session, incoming.source_id):
-            documents.add_document(
-                work.session, conversation_id, incoming.source_id, checked, cipher, at
-            )
+            if admit is not None:
+                conversations.lock_conversation(work.session, conversation_id)
+                refusal = admit(work.session, conversation_id, sealed.size_bytes)
+                if refusal is not None:
+                    work.rollback()
+                    return FileOutcome(refusal.reason, name, said=refusal.text)
+            documents.add_sealed(work.session, conversation_id, incoming.source_id, sealed, at)
         # Stored (now or by an earlier delivery); nothing held while the next downloads.
         work.commit()
     except SQLAlchemyError as error:
         log.error("document not stored: %s", type(error).__name__)
         work.rollback()
-        return FileOutcome(NOT_RECEIVED, incoming.label or checked.filename)
-    return FileOutcome(RECEIVED, incoming.label or checked.filename)
+        return FileOutcome(NOT_RECEIVED, name)
+    return FileOutcome(RECEIVED, name)
 
 
 def acknowledgement(outcome: FileOutcome, team: Team, wording: Wording) -> Reply:
     """The person's answer for one file, in the words of data/messages.yml."""
+    if outcome.said is not None:
+        return Reply(outcome.said)
     email = str(team.office.get("email") or "")
     other_way = wording.say("document_other_way", email=email) if email else ""
     text = wording.say(f"document_{outcome.status}", filename=outcome.filename, other_way=other_way)

@@ -27,6 +27,15 @@ def find_or_open_conversation(
     return conversation
 
 
+def lock_conversation(session: Session, conversation_id: str) -> None:
+    """Hold the conversation's row until the transaction ends (PostgreSQL; on SQLite the
+    write lock the transaction began with already holds everything), so a count taken
+    next stays true until what depends on it is committed."""
+    session.execute(
+        select(Conversation.id).where(Conversation.id == conversation_id).with_for_update()
+    )
+
+
 def find_conversation(
     session: Session, team_id: str, channel: str, contact_key: str
 ) -> Conversation | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -21,6 +22,48 @@ def has_source(session: Session, source_id: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Sealed:
+    """A checked file encrypted, with what is recorded of it, ready to be added."""
+
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    encrypted: bytes
+
+
+def seal(checked: CheckedFile, cipher: DocumentCipher) -> Sealed:
+    """Encrypt a checked file. Done before the storing transaction begins, so no lock is
+    held (on SQLite, the whole database's write lock) while a large file is encrypted."""
+    return Sealed(
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size_bytes=len(checked.data),
+        sha256=hashlib.sha256(checked.data).hexdigest(),
+        encrypted=cipher.encrypt(checked.data),
+    )
+
+
+def add_sealed(
+    session: Session, conversation_id: str, source_id: str, sealed: Sealed, at: datetime
+) -> Document:
+    """Add a sealed file; the caller commits."""
+    document = Document(
+        conversation_id=conversation_id,
+        source_id=source_id,
+        filename=sealed.filename,
+        content_type=sealed.content_type,
+        size_bytes=sealed.size_bytes,
+        sha256=sealed.sha256,
+        encrypted=sealed.encrypted,
+        received_at=at,
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
 def add_document(
     session: Session,
     conversation_id: str,
@@ -30,19 +73,7 @@ def add_document(
     at: datetime,
 ) -> Document:
     """Encrypt and add a checked file; the caller commits."""
-    document = Document(
-        conversation_id=conversation_id,
-        source_id=source_id,
-        filename=checked.filename,
-        content_type=checked.content_type,
-        size_bytes=len(checked.data),
-        sha256=hashlib.sha256(checked.data).hexdigest(),
-        encrypted=cipher.encrypt(checked.data),
-        received_at=at,
-    )
-    session.add(document)
-    session.flush()
-    return document
+    return add_sealed(session, conversation_id, source_id, seal(checked, cipher), at)
 
 
 def count_documents(session: Session, conversation_id: str) -> int:

@@ -156,7 +156,7 @@ def upload(team_id: str) -> ResponseReturnValue:
         declared_type=sent.mimetype,
     )
     inbound = Inbound(team=team, channel="webchat", contact_key=key, text="")
-    return _as_json(core.receive_file(inbound, incoming))
+    return _as_json(core.receive_file(inbound, incoming, chat_uploads.quota(core, team)))
 
 
 @bp.post("/chat/<team_id>/end")
