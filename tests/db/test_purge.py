@@ -19,7 +19,7 @@ from webhooks.core.purge import Purged, purge
 from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import referrals
 from webhooks.db.models import AuditEvent, Base, Message, Referral
-from webhooks.db.retention import CONVERSATION_CHILDREN, REFERRAL_CHILDREN
+from webhooks.db.retention import CONVERSATION_CHILDREN, DOCUMENT_CHILDREN, REFERRAL_CHILDREN
 from webhooks.retention import CLOSED_REFERRALS, CONVERSATIONS, RetentionPolicy
 from webhooks.teams import load_teams
 
@@ -210,14 +210,15 @@ def test_a_closed_referral_whose_conversation_is_still_in_use_waits(session: Ses
 
 
 def test_every_table_pointing_at_what_a_purge_deletes_is_deleted_first() -> None:
-    """A table added later that points at a conversation, a referral or a message must
-    be in the purge's lists, or deleting would fail (or, without the constraint, leave
+    """A table added later that points at a conversation, a referral, a message or a file
+    must be in the purge's lists, or deleting would fail (or, without the constraint, leave
     personal data behind)."""
     handled = {
         "conversations": {table.__tablename__ for table in CONVERSATION_CHILDREN},
         "referrals": {table.__tablename__ for table in REFERRAL_CHILDREN},
         # A message's children are in its conversation, deleted with it.
         "messages": {table.__tablename__ for table in CONVERSATION_CHILDREN},
+        "documents": {table.__tablename__ for table in DOCUMENT_CHILDREN},
     }
     handled["conversations"].add("referrals")
     for table in Base.metadata.sorted_tables:

@@ -202,6 +202,9 @@ def stack(
         ),
         TRIAGE_NOW=OPEN_HOURS.isoformat(),
         TRIAGE_SPOOL_DIR=str(work / "spool"),
+        # The duty alerts the run sends, kept with it (not in the project's var/, where
+        # `triage alerts --tail` would show them to a developer as real).
+        TRIAGE_DUTY_SINK=str(work / "duty-alerts.jsonl"),
     )
     env.pop("PUBLIC_BASE_URL", None)
     process = subprocess.Popen(

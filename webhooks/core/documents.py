@@ -124,7 +124,7 @@ def take_file(
     except DocumentRejected as rejected:
         return FileOutcome(rejected.reason, incoming.label or incoming.filename)
     name = incoming.label or checked.filename
-    sealed = documents.seal(checked, cipher)
+    sealed = documents.seal(checked, cipher, incoming.source_id)
     try:
         if not documents.has_source(work.session, incoming.source_id):
             if admit is not None:
@@ -133,13 +133,15 @@ def take_file(
                 if refusal is not None:
                     work.rollback()
                     return FileOutcome(refusal.reason, name, said=refusal.text)
-            documents.add_sealed(work.session, conversation_id, incoming.source_id, sealed, at)
+            documents.add_sealed(work.session, conversation_id, sealed, at)
         # Stored (now or by an earlier delivery); nothing held while the next downloads.
         work.commit()
     except SQLAlchemyError as error:
         log.error("document not stored: %s", type(error).__name__)
         work.rollback()
         return FileOutcome(NOT_RECEIVED, name)
+    finally:
+        sealed.close()
     return FileOutcome(RECEIVED, name)
 
 

@@ -314,8 +314,24 @@ class Document(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
+    # Stored by earlier versions: the whole file as one token (empty when in parts).
     encrypted: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # How many DocumentParts hold the file; None for a file stored whole in `encrypted`.
+    parts: Mapped[int | None]
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class DocumentPart(Base):
+    """One part of a stored file, encrypted on its own: a file is stored and downloaded a
+    part at a time, never held whole in memory. Each part names its file, its place and
+    whether it is the last inside what is encrypted (webhooks/documents/cipher.py), so
+    parts cannot be swapped, reordered or cut short unnoticed."""
+
+    __tablename__ = "document_parts"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
+    encrypted: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class RiskFlag(Base):

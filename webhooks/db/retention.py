@@ -44,6 +44,7 @@ from webhooks.db.models import (
     Consent,
     Conversation,
     Document,
+    DocumentPart,
     Message,
     OptOut,
     Referral,
@@ -265,6 +266,8 @@ class Deleted:
 # conversation too), deleted before it in this order.
 REFERRAL_CHILDREN: tuple[type[Any], ...] = (Alert, ReferralAnswer, Consent, ReferralEvent)
 CONVERSATION_CHILDREN: tuple[type[Any], ...] = (Alert, RiskCheck, RiskFlag, Document, Message)
+# What belongs to a conversation's files, deleted before them.
+DOCUMENT_CHILDREN: tuple[type[Any], ...] = (DocumentPart,)
 
 
 def delete_conversations(session: Session, conversation_ids: Sequence[str]) -> Deleted:
@@ -284,6 +287,9 @@ def delete_conversations(session: Session, conversation_ids: Sequence[str]) -> D
         .values(reply_to_id=None, asks_again_id=None)
         .execution_options(synchronize_session=False)
     )
+    their_documents = select(Document.id).where(Document.conversation_id.in_(conversation_ids))
+    for part in DOCUMENT_CHILDREN:
+        _delete(session, part, part.document_id.in_(their_documents))
     for table in CONVERSATION_CHILDREN:
         _delete(session, table, table.conversation_id.in_(conversation_ids))
     _delete(session, Conversation, Conversation.id.in_(conversation_ids))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from webhooks.db import crypto
 from webhooks.db.crypto import EncryptedJSON, EncryptedText
-from webhooks.db.models import Base, Document
+from webhooks.db.models import Base, Document, DocumentPart
 from webhooks.documents.cipher import DocumentCipher
 
 BATCH = 500
@@ -102,10 +102,30 @@ def rotate_documents(
             for document_id in ids:
                 document = session.get(Document, document_id)
                 assert document is not None
-                if not cipher.is_current(document.encrypted):
+                if document.parts is not None:
+                    rewritten += _rotate_parts(session, document_id, cipher)
+                elif not cipher.is_current(document.encrypted):
                     document.encrypted = cipher.rotate(document.encrypted)
                     rewritten += 1
             session.commit()
         if len(ids) < batch:
             return rewritten
         last = ids[-1]
+
+
+def _rotate_parts(session: Session, document_id: int, cipher: DocumentCipher) -> int:
+    """A file stored in parts, re-encrypted a part at a time (one part held at once);
+    1 if any part was rewritten."""
+    rewritten = 0
+    number = 0
+    while True:
+        where = (DocumentPart.document_id == document_id, DocumentPart.number == number)
+        token = session.scalar(select(DocumentPart.encrypted).where(*where))
+        if token is None:
+            return min(rewritten, 1)
+        if not cipher.is_current(token):
+            session.execute(
+                update(DocumentPart).where(*where).values(encrypted=cipher.rotate(token))
+            )
+            rewritten += 1
+        number += 1

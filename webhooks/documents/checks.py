@@ -7,8 +7,8 @@ program or an archive never reaches a practitioner's computer.
 A file may come as bytes (fetched from Twilio) or as a seekable file object (a web chat
 upload, which werkzeug has already written to a temporary file on disk). The checks read
 a file object only as far as they must: its size from its end, its type from its first
-bytes, plain text in chunks. Only a file that passes every check is read whole, because
-the cipher (Fernet) encrypts one bytes value and the database keeps one value.
+bytes, plain text in chunks. A file that passes is encrypted and stored a part at a time
+(webhooks/db/documents.py): it is never read whole into memory.
 """
 
 from __future__ import annotations
@@ -59,9 +59,10 @@ class DocumentRejected(ValueError):
 
 @dataclass(frozen=True)
 class CheckedFile:
-    """A file that passed: its bytes, its real type, and a safe name to show."""
+    """A file that passed: its bytes (or the file object holding them), its real type,
+    and a safe name to show."""
 
-    data: bytes
+    data: FileBody
     content_type: str
     filename: str
 
@@ -75,15 +76,7 @@ def check_file(body: FileBody, filename: str, declared_type: str) -> CheckedFile
     if size > MAX_BYTES:
         raise DocumentRejected("too_big")
     content_type = _detected_type(stream, filename, declared_type)
-    return CheckedFile(_whole(body), content_type, safe_name(filename, content_type))
-
-
-def _whole(body: FileBody) -> bytes:
-    # The one full read, once every check has passed: the cipher needs the bytes.
-    if isinstance(body, bytes):
-        return body
-    body.seek(0)
-    return body.read()
+    return CheckedFile(body, content_type, safe_name(filename, content_type))
 
 
 def size_of(body: FileBody) -> int:

@@ -12,13 +12,23 @@ re-encrypted what it opened.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _DERIVED_FOR = b"triage documents at rest"
+# A file is encrypted and read back this much at a time. Encrypting or decrypting a
+# part makes a few copies of it, so this bounds what a process holds of any one file.
+PART_BYTES = 256 * 1024
+
+
+class Readable(Protocol):
+    """What a file is read from: a file object, or anything with its `read`."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class DocumentUnreadable(Exception):
@@ -67,6 +77,42 @@ class DocumentCipher:
             return self._fernet.decrypt(token)
         except InvalidToken as error:
             raise DocumentUnreadable("no configured key opens this document") from error
+
+    def encrypt_parts(self, stream: Readable, binding: bytes) -> Iterator[bytes]:
+        """The file read from `stream` a part at a time, each part encrypted with what
+        file it belongs to (`binding`), its number and whether it is the last."""
+        number = 0
+        current = stream.read(PART_BYTES)
+        while True:
+            following = stream.read(PART_BYTES)
+            last = not following
+            yield self._fernet.encrypt(_frame(binding, number, last) + current)
+            if last:
+                return
+            current, number = following, number + 1
+
+    def decrypt_parts(self, tokens: Iterable[bytes], binding: bytes) -> Iterator[bytes]:
+        """The file's bytes a part at a time; DocumentUnreadable when a key is missing or a
+        part is not this file's next one, or the file ends before its last part."""
+        expected = 0
+        for token in tokens:
+            if expected < 0:
+                raise DocumentUnreadable("a part follows the last one")
+            plain = self.decrypt(token)
+            header = _frame(binding, expected, last=False)
+            if plain[: len(header) - 1] != header[:-1] or len(plain) < len(header):
+                raise DocumentUnreadable("a part of another file, or out of order")
+            last = plain[len(header) - 1] == 1
+            yield plain[len(header) :]
+            expected = -1 if last else expected + 1
+        if expected >= 0:
+            raise DocumentUnreadable("the file ends before its last part")
+
+
+def _frame(binding: bytes, number: int, last: bool) -> bytes:
+    # Inside the encryption, so Fernet's authentication covers it: which file (its
+    # length first, so no binding is a prefix of another), which part, whether the last.
+    return len(binding).to_bytes(2, "big") + binding + number.to_bytes(4, "big") + bytes([last])
 
 
 def derived_key(secret_key: str) -> str:
