@@ -158,7 +158,7 @@ def test_parts_move_to_a_new_key_and_read_under_it_alone(
     }
     result = CliRunner().invoke(main, ["keys", "rotate", "--batch", "1"], env=env)
     assert result.exit_code == 0, result.output
-    assert "documents: 1 rewritten" in result.output
+    assert "document files: 1 rewritten" in result.output
     db.rollback()
     only_new = DocumentCipher([new])
     assert hashlib.sha256(b"".join(documents.contents(db, stored_large, only_new))).hexdigest() == (

@@ -40,7 +40,7 @@ def rotate(batch: int) -> None:
         documents = rotation.rotate_documents(
             sessionmaker(bind=engine, expire_on_commit=False), _document_cipher(data), batch
         )
-        click.echo(f"documents: {documents} rewritten")
+        click.echo(f"document files: {documents} rewritten")
         events = reencrypt_rasa_events(
             database_url_from_env(), data.cipher, batch, newest=data.newest
         )
