@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,18 @@ def test_a_yaml_slip_is_reported_with_the_file_name(tmp_path: Path) -> None:
 def test_the_scripted_person_knows_the_carry_on_wording() -> None:
     wording = Wording.load(PROJECT_ROOT / "data" / "messages.yml")
     assert wording.say("carry_on", question="Q?") == CARRY_ON + "Q?"
+
+
+def test_no_spoken_question_tells_the_caller_how_to_answer_its_choices() -> None:
+    """On a call the choices are added to a question's words ("say yes or press 1, say no
+    or press 2"): a question whose own words also say how to answer says it twice."""
+    how_to_answer = re.compile(r"\b(say|answer) (yes|no)\b|\bpress \d", re.IGNORECASE)
+    doubled = [
+        f"{flow.id}.{question.id}: {text}"
+        for flow in load_flows().values()
+        for question in flow.questions
+        if question.kind in ("yes_no", "single", "multi")
+        for text in question.ask.all()
+        if how_to_answer.search(text)
+    ]
+    assert doubled == []
