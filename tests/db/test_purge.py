@@ -18,6 +18,7 @@ from webhooks.config import PROJECT_ROOT
 from webhooks.core.purge import Purged, purge
 from webhooks.core.unit_of_work import UnitOfWork
 from webhooks.db import referrals
+from webhooks.db.follow_ups import follow_ups
 from webhooks.db.models import AuditEvent, Base, Message, Referral
 from webhooks.db.retention import CONVERSATION_CHILDREN, DOCUMENT_CHILDREN, REFERRAL_CHILDREN
 from webhooks.retention import CLOSED_REFERRALS, CONVERSATIONS, RetentionPolicy
@@ -267,3 +268,35 @@ def test_a_message_arriving_while_the_purge_runs_keeps_its_conversation(
     assert not purging.is_alive()
     assert failed == []
     assert quiet.conversation_id in conversations_left(session)
+
+
+def test_what_an_ineligible_ending_kept_goes_with_its_quiet_conversation(
+    session: Session,
+) -> None:
+    """A team's keep_when_ineligible keeps a few answers as an "ineligible" record: that is
+    no referral, so it goes when its conversation has been quiet for the team's days."""
+    old = seed(session, "south-essex", NOW - 40 * DAY, referral="ineligible")
+    recent = seed(session, "south-essex", NOW - 10 * DAY, referral="ineligible")
+
+    purge(UnitOfWork(session), [SOUTH_ESSEX], NOW)
+
+    left = conversations_left(session)
+    assert old.conversation_id not in left
+    assert recent.conversation_id in left
+    assert session.scalars(select(Referral.id)).all() == [recent.referral_id]
+
+
+def test_an_ineligible_person_who_showed_risk_is_followed_up_and_kept_until_then(
+    session: Session,
+) -> None:
+    """Kept answers of an ineligible ending do not hide risk: the conversation is on
+    "also to contact", and no purge takes it before someone has followed it up."""
+    at_risk = seed(session, "south-essex", NOW - 40 * DAY, referral="ineligible", followed_up=False)
+
+    waiting = follow_ups(session, "south-essex")
+    purge(UnitOfWork(session), [SOUTH_ESSEX], NOW)
+
+    assert [(item.conversation.id, item.reasons) for item in waiting] == [
+        (at_risk.conversation_id, ("risk",))
+    ]
+    assert at_risk.conversation_id in conversations_left(session)

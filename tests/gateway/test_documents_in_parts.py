@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.exceptions import NotFound
 from werkzeug.test import EnvironBuilder, TestResponse, encode_multipart
 
 from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY
@@ -30,6 +31,7 @@ from webhooks.db import accounts, crypto, documents
 from webhooks.db import retention as records
 from webhooks.db.models import Document, DocumentPart
 from webhooks.documents.cipher import PART_BYTES, DocumentCipher
+from webhooks.web.download import download
 from webhooks.web.services import services
 
 TEAM = "together-london"
@@ -199,3 +201,35 @@ def test_a_file_stored_whole_by_an_earlier_version_still_downloads(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert (response.status_code, response.data) == (200, PDF)
+
+
+def test_a_file_deleted_after_it_was_found_is_not_found_not_an_empty_download(
+    app: Flask, db: Session, stored_large: Document
+) -> None:
+    """A purge or an erasure between finding the file and sending it: a plain 404, never
+    a promise of its length followed by nothing."""
+    found = db.get(Document, stored_large.id)
+    assert found is not None
+    db.expunge(found)  # what the request had found, as it was
+    records.delete_conversations(db, [stored_large.conversation_id])
+    db.commit()
+    with app.test_request_context(), pytest.raises(NotFound):
+        download(found, services().documents)
+
+
+def test_a_disk_that_refuses_the_encrypted_parts_is_a_file_not_received(
+    client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = chat_asking_for_files(client, db)
+
+    def disk_full(*_: object) -> object:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(documents, "seal", disk_full)
+    response = client.open(upload_builder(token, "letter.pdf", PDF))
+
+    assert response.status_code == 200
+    [reply] = (response.json or {})["replies"]
+    assert reply["text"].startswith("Sorry, letter.pdf did not reach us."), reply
+    db.rollback()
+    assert db.scalars(select(Document)).all() == []

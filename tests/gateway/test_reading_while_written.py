@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from flask import Flask, has_request_context, request
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tests.gateway.conftest import make_referral
 from webhooks.db import accounts
+from webhooks.db.engine import ReadingRequestWrote, db_session
 from webhooks.db.models import ApiToken, AuditEvent
 
 Login = Callable[..., None]
@@ -117,3 +118,31 @@ def test_queue_pages_are_answered_and_audited(
     assert busy, "no write was interleaved: the test proves nothing"
     db.commit()
     assert db.scalar(select(func.count()).select_from(AuditEvent)) == (before or 0) + audited
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_reading_session_refuses_a_write_statement_too(app: Flask) -> None:
+    """Not only objects flushed: an UPDATE executed through a reading request's session
+    is refused, wherever it comes from."""
+    with app.test_request_context(method="GET"):
+        session = db_session()
+        with pytest.raises(ReadingRequestWrote):
+            session.execute(update(ApiToken).values(name="changed"))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_download_that_is_not_there_is_not_audited(
+    client: FlaskClient, db: Session, busy: list[str]
+) -> None:
+    referral = make_referral(db, TEAM)
+    token = accounts.create_api_token(db, TEAM)
+    db.commit()
+
+    response = client.get(
+        f"/api/referrals/{referral.id}/documents/999999",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert response.status_code == 404
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(AuditEvent)) == 0

@@ -69,7 +69,8 @@ def seed(
 ) -> Held:
     """A conversation whose every message, file and flag is from `at`: a question asked
     twice, a risk flag and an answered check, a file, an alert; with `referral` "open"
-    or "closed" (at `closed_at`), a referral with answers, consents and history. With
+    or "closed" (at `closed_at`), or "ineligible", a referral with answers, consents and
+    history. With
     `followed_up` False and no referral, it is still on the "also to contact" list."""
     conversation = Conversation(
         id=str(uuid.uuid4()),
@@ -79,9 +80,10 @@ def seed(
         phone=phone,
         created_at=at,
         updated_at=at,
-        outcome=None if referral else "declined",
-        followed_up_at=at if followed_up and referral is None else None,
-        followed_up_by="Pat" if followed_up and referral is None else None,
+        outcome="ineligible" if referral == "ineligible" else None if referral else "declined",
+        # What an ineligible ending kept is no referral: its risk is followed up as one's.
+        followed_up_at=at if followed_up and referral in (None, "ineligible") else None,
+        followed_up_by="Pat" if followed_up and referral in (None, "ineligible") else None,
     )
     session.add(conversation)
     session.flush()
@@ -203,6 +205,8 @@ def seed(
     )
     if referral == "closed":
         made.status, made.closed_as, made.closed_at = "closed", "referred_on", closed_at or at
+    if referral == "ineligible":
+        made.status = "ineligible"  # what a team's keep_when_ineligible keeps
     session.flush()
     held = Held(conversation.id, made.id)
     session.commit()

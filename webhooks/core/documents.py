@@ -124,7 +124,13 @@ def take_file(
     except DocumentRejected as rejected:
         return FileOutcome(rejected.reason, incoming.label or incoming.filename)
     name = incoming.label or checked.filename
-    sealed = documents.seal(checked, cipher, incoming.source_id)
+    try:
+        sealed = documents.seal(checked, cipher, incoming.source_id)
+    except OSError as error:
+        # The temporary file the parts are encrypted into (a full disk): the file did
+        # not reach us, and the person is told so with the team's email.
+        log.error("document not sealed: %s", type(error).__name__)
+        return FileOutcome(NOT_RECEIVED, name)
     try:
         if not documents.has_source(work.session, incoming.source_id):
             if admit is not None:

@@ -123,14 +123,19 @@ def contents(session: Session, document: Document, cipher: DocumentCipher) -> It
 def _part_tokens(session: Session, document_id: int) -> Iterator[bytes]:
     # One part loaded at a time.
     for number in itertools.count():
-        token = session.scalar(
-            select(DocumentPart.encrypted).where(
-                DocumentPart.document_id == document_id, DocumentPart.number == number
-            )
-        )
+        token = part_token(session, document_id, number)
         if token is None:
             return
         yield token
+
+
+def part_token(session: Session, document_id: int, number: int) -> bytes | None:
+    """One part of a file as stored (encrypted); None past its last part."""
+    return session.scalar(
+        select(DocumentPart.encrypted).where(
+            DocumentPart.document_id == document_id, DocumentPart.number == number
+        )
+    )
 
 
 class _Measured:

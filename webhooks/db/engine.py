@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 # Twilio gives up on a webhook after 15 s, and a turn may wait on the database more than
 # once (the message, then the replies) besides Rasa: each wait is kept well inside that.
@@ -103,6 +103,7 @@ def init_app(app: Flask, engine: Engine) -> None:
     app.extensions["session_factory"] = sessionmaker(bind=engine, expire_on_commit=False)
     reading = sessionmaker(bind=deferred(engine), expire_on_commit=False)
     event.listen(reading, "before_flush", _refuse_writing)
+    event.listen(reading, "do_orm_execute", _refuse_writing_statement)
     app.extensions["read_session_factory"] = reading
     app.extensions["engine"] = engine
 
@@ -130,10 +131,18 @@ def _refuse_writing(session: Session, _context: object, _instances: object) -> N
     # on every database, so a test finds it whatever it runs on.
     changed = session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)
     if changed:
-        raise ReadingRequestWrote(
-            f"{request.method} {request.path} wrote through its reading session; "
-            "record with engine.recording() instead"
-        )
+        raise ReadingRequestWrote(_wrote())
+
+
+def _refuse_writing_statement(state: ORMExecuteState) -> None:
+    # The same for an INSERT, UPDATE or DELETE statement executed through the session.
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadingRequestWrote(_wrote())
+
+
+def _wrote() -> str:
+    where = f"{request.method} {request.path}" if has_request_context() else "a reading session"
+    return f"{where} wrote through its reading session; record with engine.recording() instead"
 
 
 def _reading_request() -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webhooks.db.models import Alert, Conversation, Message, Referral, RiskFlag
+from webhooks.db.retention import INELIGIBLE
 from webhooks.db.work import Actor
 
 
@@ -30,14 +31,17 @@ def follow_ups(
     mid-call, or hold messages the bot could not answer; and conversations with an open
     referral that asked for a call back or hold such messages since. Risk first, then
     oldest first. Closed ones ("followed up") are left out."""
+    # What an ineligible ending kept (a team's keep_when_ineligible) is no referral: a
+    # person found ineligible who showed risk is followed up as anyone without one is.
+    a_referral = (Referral.conversation_id == Conversation.id, Referral.status != INELIGIBLE)
     referral_id = (
         select(Referral.id)
-        .where(Referral.conversation_id == Conversation.id, Referral.status != "closed")
+        .where(*a_referral, Referral.status != "closed")
         .order_by(Referral.id.desc())
         .limit(1)
         .scalar_subquery()
     )
-    any_referral = select(Referral.id).where(Referral.conversation_id == Conversation.id).exists()
+    any_referral = select(Referral.id).where(*a_referral).exists()
     risky = select(RiskFlag.id).where(RiskFlag.conversation_id == Conversation.id).exists()
     pending = (
         select(Message.id)

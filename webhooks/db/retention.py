@@ -54,6 +54,8 @@ from webhooks.db.models import (
     RiskFlag,
 )
 
+# The status of what an ineligible ending kept (webhooks/core/flow_endings.py).
+INELIGIBLE = "ineligible"
 # Deleted this many at a time, each batch in its own transaction: on SQLite a long
 # transaction would hold the write lock a person's next message waits for.
 BATCH = 200
@@ -92,7 +94,13 @@ def opt_outs_for_phone(session: Session, phone: str) -> list[OptOut]:
 def stale_conversations(team_id: str, cutoff: datetime) -> Select[tuple[str]]:
     """One team's conversations that never became a referral, quiet since `cutoff`, and
     not waiting for a practitioner's follow-up (oldest first)."""
-    has_referral = select(Referral.id).where(Referral.conversation_id == Conversation.id).exists()
+    # What an ineligible ending kept (a team's keep_when_ineligible) is no referral: it
+    # goes with its conversation.
+    has_referral = (
+        select(Referral.id)
+        .where(Referral.conversation_id == Conversation.id, Referral.status != INELIGIBLE)
+        .exists()
+    )
     return (
         select(Conversation.id)
         .where(
@@ -195,7 +203,11 @@ def _kept_by_a_referral(conversation: Any, cutoff: datetime) -> ColumnElement[bo
     other = aliased(Referral, name="other_referral")
     return (
         select(other.id)
-        .where(other.conversation_id == conversation.id, ~_closed_before(other, cutoff))
+        .where(
+            other.conversation_id == conversation.id,
+            other.status != INELIGIBLE,
+            ~_closed_before(other, cutoff),
+        )
         .correlate(conversation)
         .exists()
     )

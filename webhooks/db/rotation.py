@@ -114,8 +114,9 @@ def rotate_documents(
 
 
 def _rotate_parts(session: Session, document_id: int, cipher: DocumentCipher) -> int:
-    """A file stored in parts, re-encrypted a part at a time (one part held at once);
-    1 if any part was rewritten."""
+    """A file stored in parts, re-encrypted a part at a time, each part committed on its
+    own: one part held in memory, and (on SQLite) the write lock held only for the moment
+    each is written, so people's turns go on meanwhile. 1 if any part was rewritten."""
     rewritten = 0
     number = 0
     while True:
@@ -128,4 +129,5 @@ def _rotate_parts(session: Session, document_id: int, cipher: DocumentCipher) ->
                 update(DocumentPart).where(*where).values(encrypted=cipher.rotate(token))
             )
             rewritten += 1
+        session.commit()
         number += 1

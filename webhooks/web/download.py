@@ -6,6 +6,7 @@ Never shown inline: a file a person sent is not trusted to run in the queue's or
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -43,10 +44,12 @@ def download(document: Document, cipher: DocumentCipher) -> Response:
     traceback."""
     parts = _decrypted(current_app.extensions["read_session_factory"], document.id, cipher)
     try:
-        first = next(parts, b"")
+        first = next(parts, None)
     except DocumentUnreadable:
         log.error("document %s cannot be decrypted: is a document key missing?", document.id)
         return Response(UNREADABLE, status=500, mimetype="text/plain")
+    if first is None:
+        abort(404)  # deleted (a purge, an erasure) since it was found
     response = send_file(
         io.BufferedReader(_PartsReader(document.id, first, parts)),
         mimetype=document.content_type,
@@ -65,10 +68,27 @@ def _decrypted(
     session_factory: Callable[[], Session], document_id: int, cipher: DocumentCipher
 ) -> Iterator[bytes]:
     # A session of its own: the body is sent after the request's own session has closed.
+    # Each part is read in a transaction of its own, ended before the part is sent: a
+    # slow download holds no transaction (nor, on SQLite, the WAL from being checkpointed).
     with session_factory() as session:
         document = session.get(Document, document_id)
-        if document is not None:
-            yield from documents.contents(session, document, cipher)
+        if document is None:
+            return
+        if document.parts is None:
+            yield cipher.decrypt(document.encrypted)
+            return
+        binding = document.source_id.encode("utf-8")
+        session.rollback()
+
+        def tokens() -> Iterator[bytes]:
+            for number in itertools.count():
+                token = documents.part_token(session, document_id, number)
+                session.rollback()
+                if token is None:
+                    return
+                yield token
+
+        yield from cipher.decrypt_parts(tokens(), binding)
 
 
 class _PartsReader(io.RawIOBase):

@@ -142,11 +142,13 @@ def add_note(referral_id: int) -> ResponseReturnValue:
 
 @bp.get("/referrals/<int:referral_id>/documents/<int:document_id>")
 def get_document(referral_id: int, document_id: int) -> ResponseReturnValue:
-    """One of the referral's documents, as sent (checked, decrypted)."""
+    """One of the referral's documents, as sent (checked, decrypted); audited once it is
+    found and opens."""
     referral = _team_referral(referral_id)
-    _audit("download", referral, {"document_id": document_id})
-    db_session().commit()
-    return team_download(referral_id, document_id, g.api_team_id)
+    response = team_download(referral_id, document_id, g.api_team_id)
+    if response.status_code == 200:
+        _audit("download", referral, {"document_id": document_id})
+    return response
 
 
 @bp.post("/referrals/<int:referral_id>/takeover")

@@ -158,10 +158,12 @@ def detail(referral_id: int) -> ResponseReturnValue:
 @bp.get("/<int:referral_id>/documents/<int:document_id>")
 @login_required
 def document(referral_id: int, document_id: int) -> ResponseReturnValue:
-    """One of the referral's documents, downloaded."""
-    audit_here("download", team_referral(referral_id), {"document_id": document_id})
-    db_session().commit()
-    return team_download(referral_id, document_id, current_user.team_id)
+    """One of the referral's documents, downloaded (audited once it is found and opens)."""
+    referral = team_referral(referral_id)
+    response = team_download(referral_id, document_id, current_user.team_id)
+    if response.status_code == 200:
+        audit_here("download", referral, {"document_id": document_id})
+    return response
 
 
 @bp.post("/<int:referral_id>/acknowledge")
