@@ -24,6 +24,7 @@ FLOW_ID: Final = "flow_id"
 NOW: Final = "now"
 DOCUMENTS: Final = "documents"
 WATCH: Final = "watch"
+ANSWER_BY: Final = "answer_by"
 # The channel whose listener hears the questions rather than reads them.
 VOICE: Final = "voice"
 
@@ -70,6 +71,10 @@ class GatewayMetadata:
     # Questions whose answers the gateway wants at once (in custody now, a court date
     # soon: the person is told whether that team is working); the rules are the gateway's.
     watch: tuple[str, ...] = ()
+    # When the gateway stops waiting for the answer (Unix time, its real clock, never the
+    # pinned one); 0 when unknown. After it, the person was told "cannot answer right now"
+    # and will send it again: the bot must not act on it as well.
+    answer_by: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object sent as the REST channel's `metadata`."""
@@ -81,6 +86,7 @@ class GatewayMetadata:
             NOW: self.now,
             DOCUMENTS: self.documents,
             WATCH: list(self.watch),
+            ANSWER_BY: self.answer_by,
         }
 
     @classmethod
@@ -90,6 +96,7 @@ class GatewayMetadata:
         now = _text(found.get(NOW)) or ""
         documents = found.get(DOCUMENTS)
         watch = found.get(WATCH)
+        answer_by = found.get(ANSWER_BY)
         return cls(
             team_id=_text(found.get(TEAM_ID)) or "",
             team_name=_text(found.get(TEAM_NAME)) or "",
@@ -98,6 +105,7 @@ class GatewayMetadata:
             now=now if _is_iso_datetime(now) else "",
             documents=documents if _is_int(documents) and documents > 0 else 0,
             watch=tuple(w for w in watch if isinstance(w, str)) if isinstance(watch, list) else (),
+            answer_by=float(answer_by) if _is_number(answer_by) and answer_by > 0 else 0.0,
         )
 
 
@@ -298,6 +306,10 @@ def _texts(value: object) -> tuple[str, ...] | None:
         return None
     items = tuple(item for item in value if isinstance(item, str))
     return items if len(items) == len(value) else None
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _is_int(value: object) -> TypeGuard[int]:

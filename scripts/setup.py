@@ -228,7 +228,7 @@ def train_if_changed() -> None:
     if MODEL.exists() and MODEL_STAMP.exists() and MODEL_STAMP.read_text() == wanted:
         say("Rasa model is up to date")
         return
-    say("training the Rasa model (about 1-2 minutes)")
+    say("training the Rasa model (about 30 s)")
     MODEL_DIR.mkdir(parents=True, exist_ok=True)
     env = dict(
         os.environ,

@@ -30,6 +30,7 @@ class Settings:
     secret_key: str
     twilio_auth_token: str
     database_url: str = DEFAULT_DATABASE_URL
+    # One Rasa instance, or several separated by commas.
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     public_base_url: str | None = None
@@ -74,7 +75,7 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         secret_key=_secret(environ, "SECRET_KEY"),
         twilio_auth_token=_secret(environ, "TWILIO_AUTH_TOKEN"),
         database_url=environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
-        rasa_url=_url(environ, "RASA_URL", "http://127.0.0.1:5005"),
+        rasa_url=_urls(environ, "RASA_URL", "http://127.0.0.1:5005"),
         action_server_url=_url(environ, "ACTION_SERVER_URL", "http://127.0.0.1:5055"),
         public_base_url=public_base_url,
         twilio_account_sid=environ.get("TWILIO_ACCOUNT_SID", "").strip() or None,
@@ -135,6 +136,16 @@ def _url(environ: Mapping[str, str], name: str, default: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ConfigError(f"{name} must start with http:// or https://")
     return value
+
+
+def _urls(environ: Mapping[str, str], name: str, default: str) -> str:
+    # Several instances of one service, comma-separated (Rasa scaled out).
+    urls = [url.strip().rstrip("/") for url in environ.get(name, "").split(",") if url.strip()]
+    if not urls:
+        return default
+    if not all(url.startswith(("http://", "https://")) for url in urls):
+        raise ConfigError(f"{name} must start with http:// or https:// (each, if several)")
+    return ",".join(urls)
 
 
 def _float(environ: Mapping[str, str], name: str, default: float) -> float:

@@ -7,6 +7,7 @@ sends as intents (skip, back, repeat, why, start again, easy read, stop).
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +25,18 @@ from flows.protocol import PersonLearnt, ReferralHandOver, RiskFound, SituationL
 from flows.rasa_domain import FLOW_SLOT, FORM, STATE_SLOT
 from flows.record import referral_record
 from flows.state import ADDING, CONTROLS, DROPPED, SNAPSHOT, Step
+
+# The gateway's and this server's clocks may differ a little (two hosts): a message counts
+# as given up on only this long after the gateway said it would stop waiting.
+CLOCK_SLACK_SECONDS = 2.0
+
+
+def nobody_waits(tracker: Tracker) -> bool:
+    """True when the gateway stopped waiting for this message before it got here (Rasa was
+    slow, or an instance died holding the conversation's lock): the person was told the
+    bot could not answer, and will send it again."""
+    answer_by = metadata(tracker).answer_by
+    return bool(answer_by) and time.time() > answer_by + CLOCK_SLACK_SECONDS
 
 
 def answers_before(answers: dict[str, Any], asking: str | None) -> dict[str, Any]:
@@ -64,6 +77,10 @@ class ValidateReferralForm(Action):
             # session after a day's silence): carry on from them; "hello" is no answer.
             step = engine.resume(flow, answers_before(answers, asking), state, context, asking)
         else:
+            if nobody_waits(tracker):
+                # Taken now as well as when it comes again, it would answer the next
+                # question too: the question stays open, as it was.
+                return [SlotSet(asking, None), SlotSet("requested_slot", asking)]
             if asking in answers:
                 answers[asking] = None  # the slot holds the raw text just received
             text = str(latest.get("text") or "")
@@ -110,13 +127,20 @@ class ValidateReferralForm(Action):
             for question_id in flow.question_ids
             if step.answers.get(question_id) != tracker.get_slot(question_id)
         ]
+        # Only what changed: Rasa reads every event of the conversation again at each turn,
+        # so a slot set again to the value it holds only makes every later turn slower.
+        settled = {
+            REVIEW: None,
+            CARRY_ON: None,
+            STATE_SLOT: step.state.to_dict(),
+            FLOW_SLOT: flow.id,
+        }
         events += [
-            SlotSet(REVIEW, None),
-            SlotSet(CARRY_ON, None),
-            SlotSet(STATE_SLOT, step.state.to_dict()),
-            SlotSet(FLOW_SLOT, flow.id),
-            SlotSet("requested_slot", step.ask),
+            SlotSet(name, value)
+            for name, value in settled.items()
+            if tracker.get_slot(name) != value
         ]
+        events.append(SlotSet("requested_slot", step.ask))
         return events
 
 

@@ -16,15 +16,18 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from tests.conftest import OPEN_HOURS, TWILIO_AUTH_TOKEN, free_port
+from tests.conftest import OPEN_HOURS, POSTGRES_URL, TWILIO_AUTH_TOKEN, free_port
 from tests.fakes.twilio_api import FakeTwilio, fake_twilio
 from webhooks.config import PROJECT_ROOT
 from webhooks.db import accounts
@@ -73,6 +76,8 @@ class RunningStack:
     tokens: dict[str, str] = field(default_factory=dict)
     # Lines printed and not yet in `output` (see read_output).
     lines: queue.Queue[str] = field(default_factory=queue.Queue)
+    # The thread reading what it prints.
+    reader: threading.Thread | None = None
 
     def read_output(self) -> list[str]:
         """Everything printed so far (the supervisor reports restarts as they happen)."""
@@ -85,12 +90,14 @@ class RunningStack:
         their command lines."""
         return children_of(self.process.pid)
 
-    def rasa_pid(self) -> int:
-        """The Rasa server of this stack (found by its port on its command line)."""
+    def rasa_pid(self, port: int | None = None) -> int:
+        """A Rasa server of this stack, the first unless another port is given (found by
+        its port on its command line)."""
+        port = port or int(self.env["RASA_PORT"])
         [pid] = [
             pid
             for pid, argv in self.children().items()
-            if "run" in argv and "-m" in argv and f" -p {self.env['RASA_PORT']} " in " ".join(argv)
+            if "run" in argv and "-m" in argv and f" -p {port} " in " ".join(argv)
         ]
         return pid
 
@@ -170,6 +177,24 @@ def groups_left(groups: list[int], seconds: float = 5) -> list[int]:
         time.sleep(0.1)
 
 
+@pytest.fixture(scope="module")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database of the module's own, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set (see the warning in the header)")
+    server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    name = f"integration_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def twilio_rest() -> Iterator[FakeTwilio]:
     """Twilio's REST API for the whole session (a call carried on by text, alerts)."""
@@ -177,18 +202,12 @@ def twilio_rest() -> Iterator[FakeTwilio]:
         yield fake
 
 
-@pytest.fixture(scope="session")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, twilio_rest: FakeTwilio
-) -> Iterator[RunningStack]:
-    """Start `triage up`, wait for "Ready.", and stop it with SIGTERM at the end."""
-    if not (RASA_VENV / "bin" / "rasa").exists() or not MODEL_PATH.exists():
-        pytest.fail("the Rasa environment or model is missing: run `make setup` (make test does)")
-    work = tmp_path_factory.mktemp("stack")
-    port = free_port()
+def stack_environment(work: Path, twilio_rest: FakeTwilio, **changes: str) -> dict[str, str]:
+    """The environment `triage up` runs with in these tests: free ports, its own SQLite
+    file (unless changed), the fake Twilio, the pinned clock."""
     env = dict(
         os.environ,
-        PORT=str(port),
+        PORT=str(free_port()),
         RASA_PORT=str(free_port()),
         ACTIONS_PORT=str(free_port()),
         DATABASE_URL=f"sqlite:///{work / 'triage.db'}",
@@ -207,8 +226,14 @@ def stack(
         TRIAGE_DUTY_SINK=str(work / "duty-alerts.jsonl"),
     )
     env.pop("PUBLIC_BASE_URL", None)
+    env.update(changes)
+    return env
+
+
+def start_stack(env: dict[str, str], twilio_rest: FakeTwilio, *options: str) -> RunningStack:
+    """Start `triage up` with this environment and wait for "Ready."."""
     process = subprocess.Popen(
-        [TRIAGE, "up", "--timeout", str(READY_TIMEOUT_SECONDS)],
+        [TRIAGE, "up", "--timeout", str(READY_TIMEOUT_SECONDS), *options],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -217,10 +242,11 @@ def stack(
         text=True,
     )
     running = RunningStack(
-        url=f"http://127.0.0.1:{port}", env=env, process=process, twilio=twilio_rest
+        url=f"http://127.0.0.1:{env['PORT']}", env=env, process=process, twilio=twilio_rest
     )
     reader = threading.Thread(target=_read_lines, args=(process.stdout, running.lines), daemon=True)
     reader.start()
+    running.reader = reader
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS + 30
     while not any(line.startswith("Ready.") for line in running.output):
         try:
@@ -231,20 +257,38 @@ def stack(
                 pytest.fail("triage up did not become ready:\n" + "".join(running.output))
     time.sleep(1)
     running.read_output()
-    yield running
-    # SIGTERM, as systemd, Docker or a CI runner stops a process: every process of the
-    # stack (and whatever each started) must stop, and every port be let go.
+    return running
+
+
+def stop_stack(running: RunningStack, processes: int) -> None:
+    """SIGTERM, as systemd, Docker or a CI runner stops a process: every one of the
+    stack's `processes` (and whatever each started) must stop, and every port be let go."""
     groups = list(running.children())
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=60)
-    reader.join(timeout=10)
-    if process.stdout is not None:
-        process.stdout.close()
+    running.process.send_signal(signal.SIGTERM)
+    running.process.wait(timeout=60)
+    if running.reader is not None:
+        running.reader.join(timeout=10)
+    if running.process.stdout is not None:
+        running.process.stdout.close()
     output = running.read_output()
-    assert process.returncode == 0, "".join(output[-20:])
+    assert running.process.returncode == 0, "".join(output[-20:])
     assert output[-1].strip() == "Stopped."
-    assert len(groups) == 4, groups
+    assert len(groups) == processes, groups
     assert groups_left(groups) == []
     for name in ("PORT", "RASA_PORT", "ACTIONS_PORT"):
         with pytest.raises(requests.ConnectionError):
-            requests.get(f"http://127.0.0.1:{env[name]}/", timeout=2)
+            requests.get(f"http://127.0.0.1:{running.env[name]}/", timeout=2)
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, twilio_rest: FakeTwilio
+) -> Iterator[RunningStack]:
+    """Start `triage up`, wait for "Ready.", and stop it with SIGTERM at the end."""
+    if not (RASA_VENV / "bin" / "rasa").exists() or not MODEL_PATH.exists():
+        pytest.fail("the Rasa environment or model is missing: run `make setup` (make test does)")
+    work = tmp_path_factory.mktemp("stack")
+    running = start_stack(stack_environment(work, twilio_rest), twilio_rest)
+    yield running
+    # The action server, Rasa, the gateway and the alert sender.
+    stop_stack(running, processes=4)

@@ -14,18 +14,15 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from flows import load_flows
-from tests.conftest import POSTGRES_URL, TWILIO_AUTH_TOKEN, free_port
+from tests.conftest import TWILIO_AUTH_TOKEN, free_port
 from tests.fakes.twilio_api import FakeTwilio
 from tests.integration.conftest import TRIAGE, RunningStack, groups_left
 from webhooks.cli.common import team_directory
@@ -85,24 +82,6 @@ def eight_at_once(url: str) -> LoadResult:
         answers=ANSWERS,
     )
     return Load(plan).run()
-
-
-@pytest.fixture(scope="module")
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database of this module's own, dropped afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip("TEST_DATABASE_URL is not set (see the warning in the header)")
-    server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-    name = f"concurrent_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

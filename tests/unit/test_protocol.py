@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +36,7 @@ METADATA = GatewayMetadata(
     now="2026-11-24T10:00:00+00:00",
     documents=2,
     watch=("justice_status", "next_date"),
+    answer_by=1796544008.5,
 )
 QUESTION_ASKED = QuestionAsked(
     id="referrer", kind="single", text="Who is this referral for?", options=("Myself", "Someone")
@@ -71,6 +73,7 @@ def test_metadata_is_a_flat_object_with_every_key() -> None:
         "now": "2026-11-24T10:00:00+00:00",
         "documents": 2,
         "watch": ["justice_status", "next_date"],
+        "answer_by": 1796544008.5,
     }
 
 
@@ -91,6 +94,9 @@ def test_odd_metadata_values_take_their_defaults() -> None:
     assert GatewayMetadata.from_dict(odd) == GatewayMetadata()
     assert GatewayMetadata.from_dict({"documents": -1, "now": 20261124}).documents == 0
     assert GatewayMetadata.from_dict({"documents": "2"}).documents == 0
+    assert GatewayMetadata.from_dict({"answer_by": "soon"}).answer_by == 0.0
+    assert GatewayMetadata.from_dict({"answer_by": True}).answer_by == 0.0
+    assert GatewayMetadata.from_dict({"answer_by": -5}).answer_by == 0.0
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=repr)
@@ -235,7 +241,16 @@ def test_the_client_sends_the_metadata_and_reads_every_kind_of_reply() -> None:
         client = RasaClient(url, timeout_seconds=5)
         messages = client.send("c1", "hello", METADATA)
         client._http.close()
-    assert received == [{"sender": "c1", "message": "hello", "metadata": METADATA.to_dict()}]
+    [sent] = received
+    assert isinstance(sent, dict)
+    # Stamped with when the client stops waiting: its timeout (5 s) from now.
+    answer_by = sent["metadata"].pop("answer_by")
+    assert 4 < answer_by - time.time() <= 5
+    assert sent == {
+        "sender": "c1",
+        "message": "hello",
+        "metadata": {k: v for k, v in METADATA.to_dict().items() if k != "answer_by"},
+    }
     assert messages == [
         BotMessage(text="Thank you."),
         BotMessage(custom=risk),

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from flows import load_flows
 from webhooks.cli.common import database_url_from_env, default_gateway_url, team_directory
+from webhooks.core.rasa_client import rasa_urls
 from webhooks.dev import procs
 from webhooks.dev.load import Load, LoadPlan, LoadResult, figures
 from webhooks.dev.rasa_direct import ReplayError, comparison, gateway_ms, replay_all, replays
@@ -51,12 +52,12 @@ def _targets(team_ids: tuple[str, ...]) -> tuple[Target, ...]:
     return tuple(targets)
 
 
-def _stack_ports(url: str, rasa_url: str) -> list[int]:
+def _stack_ports(url: str, rasa_urls: tuple[str, ...]) -> list[int]:
     actions_url = os.environ.get("ACTION_SERVER_URL", "").strip()
     actions = (
         _port(actions_url, 5055) if actions_url else int(os.environ.get("ACTIONS_PORT", "5055"))
     )
-    return [_port(url, 80), _port(rasa_url, 5005), actions]
+    return [_port(url, 80), *(_port(rasa_url, 5005) for rasa_url in rasa_urls), actions]
 
 
 def _memory_mb(ports: list[int]) -> Figures:
@@ -95,7 +96,7 @@ def _run_with_progress(load: Load) -> LoadResult:
         click.echo(f"\r{load.progress()}   ", err=True)
 
 
-def _rasa_direct(rasa_url: str, result: LoadResult) -> Figures:
+def _rasa_direct(rasa_urls: tuple[str, ...], result: LoadResult) -> Figures:
     # One round of conversations, as many as ran at once.
     limit = max(2, result.concurrency)
     conversations = replays(result.walks, limit)
@@ -105,7 +106,7 @@ def _rasa_direct(rasa_url: str, result: LoadResult) -> Figures:
     raw_now = os.environ.get("TRIAGE_NOW", "").strip()
     now = datetime.fromisoformat(raw_now) if raw_now else datetime.now(timezone.utc)
     try:
-        direct = replay_all(rasa_url, conversations, result.concurrency, now)
+        direct = replay_all(rasa_urls, conversations, result.concurrency, now)
     except ReplayError as error:
         click.echo(
             f"rasa direct: left out, Rasa did not answer a replayed turn ({error})", err=True
@@ -123,7 +124,8 @@ def _summary(report: Figures) -> list[str]:
         f"{report['throughput_per_s']} turns/s, "
         f"{report['cannot_answer']} answered 'cannot answer', {report['errors']} errors",
         f"latency ms: p50 {report['p50_ms']:.0f}, p95 {report['p95_ms']:.0f}, "
-        f"p99 {report['p99_ms']:.0f}, max {report['max_ms']:.0f}",
+        f"p99 {report['p99_ms']:.0f}, max {report['max_ms']:.0f}; median of turns 1-5 "
+        f"{report['first_turns_p50_ms']:.0f}, of turns 31 on {report['late_turns_p50_ms']:.0f}",
     ]
     if "lost" in report:
         lines.append(
@@ -153,10 +155,12 @@ def _summary(report: Figures) -> list[str]:
 
 
 def _measure(
-    plan: LoadPlan, rasa_url: str, kill_rasa_after: float | None
+    plan: LoadPlan, rasa_urls: tuple[str, ...], kill_rasa_after: float | None
 ) -> tuple[LoadResult, Figures]:
-    """Run the load (killing Rasa once if asked), weighing the stack before and after."""
-    ports = _stack_ports(plan.url, rasa_url)
+    """Run the load (killing the first Rasa once if asked), weighing the stack before and
+    after."""
+    rasa_url = rasa_urls[0]
+    ports = _stack_ports(plan.url, rasa_urls)
     memory_start = _memory_mb(ports)
     killer = None
     if kill_rasa_after is not None:
@@ -227,6 +231,14 @@ def _measure(
     help="How long a person waits for a question before giving up.",
 )
 @click.option(
+    "--think",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="A person's pace: seconds between a question and its answer.",
+)
+@click.option(
     "--rasa-direct/--no-rasa-direct",
     default=True,
     show_default=True,
@@ -247,6 +259,7 @@ def bench(
     as_json: bool,
     kill_rasa_after: float | None,
     give_up_after: float,
+    think: float,
     rasa_direct: bool,
     check: bool,
 ) -> None:
@@ -254,7 +267,8 @@ def bench(
     if conversations is None and minutes is None:
         conversations = 10
     auth_token, _local = secret_or_dev(os.environ, "TWILIO_AUTH_TOKEN")
-    rasa_url = os.environ.get("RASA_URL", "").strip().rstrip("/") or "http://127.0.0.1:5005"
+    # Every Rasa instance the gateway talks to; the first is the one --kill-rasa-after kills.
+    urls = rasa_urls(os.environ.get("RASA_URL", "")) or ("http://127.0.0.1:5005",)
     plan = LoadPlan(
         url=url,
         auth_token=auth_token,
@@ -262,17 +276,17 @@ def bench(
         concurrency=concurrency,
         conversations=conversations,
         seconds=minutes * 60 if minutes is not None else None,
-        patience=Patience(give_up_seconds=give_up_after),
+        patience=Patience(give_up_seconds=give_up_after, think_seconds=think),
     )
     _check_gateway(url)
-    result, report = _measure(plan, rasa_url, kill_rasa_after)
+    result, report = _measure(plan, urls, kill_rasa_after)
     if check:
         try:
             report.update(check_ledger(database_url_from_env(), result.walks).figures())
         except SQLAlchemyError as error:
             click.echo(f"could not check the database: {type(error).__name__}", err=True)
     if rasa_direct:
-        report.update(_rasa_direct(rasa_url, result))
+        report.update(_rasa_direct(urls, result))
     for line in _summary(report):
         click.echo(line)
     if as_json:

@@ -67,9 +67,24 @@ def ensure_demo_practitioners() -> str:
 
 @click.command()
 @click.option("--timeout", default=300, show_default=True, help="Seconds to wait for ready.")
-def up(timeout: int) -> None:
+@click.option(
+    "--rasa-instances",
+    type=click.IntRange(1, 16),
+    help="Rasa servers sharing conversations (needs REDIS_URL) [default: RASA_INSTANCES or 1].",
+)
+@click.option(
+    "--gateway-workers",
+    type=click.IntRange(1, 64),
+    help="Gateway processes [default: WEB_CONCURRENCY or 2].",
+)
+def up(timeout: int, rasa_instances: int | None, gateway_workers: int | None) -> None:
     """Start the action server, Rasa, the gateway and the alert sender on this machine;
     restart any that stops; stop them all on Ctrl-C or SIGTERM."""
+    # As the environment variables they stand for, so every process started sees them.
+    if rasa_instances is not None:
+        os.environ["RASA_INSTANCES"] = str(rasa_instances)
+    if gateway_workers is not None:
+        os.environ["WEB_CONCURRENCY"] = str(gateway_workers)
     twilio_token, local_token = secret_or_dev(os.environ, "TWILIO_AUTH_TOKEN")
     secret_key, _ = secret_or_dev(os.environ, "SECRET_KEY")
     if local_token:
@@ -105,7 +120,8 @@ def up(timeout: int) -> None:
             )
         finally:
             # Written at start (it may hold the database password); made again next time.
-            config.rasa_endpoints.unlink(missing_ok=True)
+            for port in config.rasa_ports:
+                config.endpoints_for(port).unlink(missing_ok=True)
     except StackError as error:
         click.echo()
         raise click.ClickException(str(error)) from error

@@ -1,13 +1,27 @@
-"""Talk to the Rasa server over its REST channel; a slow or dead Rasa is a value, not a crash."""
+"""Talk to Rasa over its REST channel; a slow or dead Rasa is a value, not a crash.
+
+Rasa may run as several instances sharing one tracker store and one Redis lock store
+(`triage up --rasa-instances 2`, or one per host): RASA_URL lists them, comma-separated.
+Each message goes to the next instance in turn. Rasa reads the conversation from the
+tracker store at every message and takes its lock in Redis, so any instance can answer
+any turn, one turn of a conversation at a time and in order; dealing them out in turn
+spreads the load evenly. An instance that cannot be reached at all is passed over for the
+next. Only a refused connection is passed over: the message never reached that instance,
+so the next cannot handle it twice. A timeout or a connection lost mid-answer may have
+been handled, and is Rasa unavailable for this turn, as with a single instance.
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from flows.protocol import QUESTION, GatewayMetadata, QuestionAsked, read_payload
 from webhooks.observability import metrics
@@ -33,41 +47,84 @@ class BotMessage:
     question: QuestionAsked | None = None
 
 
-class RasaClient:
-    """A small client for `POST /webhooks/rest/webhook` with a hard timeout."""
+def rasa_urls(raw: str) -> tuple[str, ...]:
+    """The instances RASA_URL names, comma-separated, in order."""
+    return tuple(url.strip().rstrip("/") for url in raw.split(",") if url.strip())
 
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
-        self.base_url = base_url.rstrip("/")
+
+class RasaClient:
+    """A small client for `POST /webhooks/rest/webhook` with a hard timeout, over one Rasa
+    instance or several."""
+
+    def __init__(self, base_urls: str | Sequence[str], timeout_seconds: float) -> None:
+        urls = rasa_urls(base_urls) if isinstance(base_urls, str) else tuple(base_urls)
+        if not urls:
+            raise ValueError("no Rasa URL")
+        self.base_urls = tuple(url.rstrip("/") for url in urls)
         self.timeout_seconds = timeout_seconds
         self._http = requests.Session()
+        # next() on a count is atomic under the GIL: threads of one worker share it.
+        self._turns = itertools.count()
+
+    @property
+    def base_url(self) -> str:
+        """The first instance (the only one, usually)."""
+        return self.base_urls[0]
+
+    def next_instances(self) -> list[int]:
+        """The instances to try for the next message: the next in turn first, then the
+        others after it."""
+        first = next(self._turns) % len(self.base_urls)
+        return [(first + step) % len(self.base_urls) for step in range(len(self.base_urls))]
 
     def send(self, sender: str, text: str, metadata: GatewayMetadata) -> list[BotMessage]:
         """Send one user message; return the bot's replies in order."""
-        body = {"sender": sender, "message": text, "metadata": metadata.to_dict()}
-        started = time.perf_counter()
-        try:
-            response = self._http.post(
-                f"{self.base_url}/webhooks/rest/webhook",
-                json=body,
-                timeout=self.timeout_seconds,
-            )
-            response.raise_for_status()
-            replies = response.json()
-        except (requests.RequestException, ValueError) as error:
+        order = self.next_instances()
+        for tried, instance in enumerate(order, start=1):
+            # The bot acts on a message only while this client still waits for it.
+            answer_by = time.time() + self.timeout_seconds
+            stamped = replace(metadata, answer_by=round(answer_by, 3))
+            body = {"sender": sender, "message": text, "metadata": stamped.to_dict()}
+            started = time.perf_counter()
+            try:
+                response = self._http.post(
+                    f"{self.base_urls[instance]}/webhooks/rest/webhook",
+                    json=body,
+                    timeout=self.timeout_seconds,
+                )
+                response.raise_for_status()
+                replies = response.json()
+            except (requests.RequestException, ValueError) as error:
+                metrics.observe_rasa_latency(time.perf_counter() - started)
+                metrics.count_rasa_error(_reason(error))
+                # The error names the failure and the instance, never the message text.
+                which = f" (instance {instance + 1})" if len(order) > 1 else ""
+                log.warning("Rasa unavailable: %s%s", type(error).__name__, which)
+                if tried < len(order) and never_reached(error):
+                    continue
+                raise RasaUnavailable(type(error).__name__) from error
             metrics.observe_rasa_latency(time.perf_counter() - started)
-            metrics.count_rasa_error(_reason(error))
-            # The error names the failure, never the message text.
-            log.warning("Rasa unavailable: %s", type(error).__name__)
-            raise RasaUnavailable(type(error).__name__) from error
-        metrics.observe_rasa_latency(time.perf_counter() - started)
-        if not isinstance(replies, list):
-            metrics.count_rasa_error("bad_response")
-            raise RasaUnavailable("unexpected response shape")
-        return [_bot_message(item) for item in replies if isinstance(item, dict)]
+            metrics.count_rasa_answer(instance + 1)
+            if not isinstance(replies, list):
+                metrics.count_rasa_error("bad_response")
+                raise RasaUnavailable("unexpected response shape")
+            return [_bot_message(item) for item in replies if isinstance(item, dict)]
+        raise AssertionError("unreachable: the last instance raises or returns")
 
     def is_ready(self) -> bool:
-        """True when the REST channel answers (the model is loaded before it listens)."""
-        return _answers_ok(self._http, f"{self.base_url}/webhooks/rest/")
+        """True when an instance's REST channel answers (the model is loaded before it
+        listens): with one up, every conversation can be answered."""
+        return any(_answers_ok(self._http, f"{url}/webhooks/rest/") for url in self.base_urls)
+
+
+def never_reached(error: Exception) -> bool:
+    """True when the connection was refused or never made: the request was not sent."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    if not isinstance(error, requests.ConnectionError) or not error.args:
+        return False
+    cause = error.args[0]
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)
 
 
 def _reason(error: Exception) -> str:

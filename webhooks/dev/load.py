@@ -153,10 +153,22 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
 
 
+# A turn costs more the longer the conversation if the bot re-reads it all each time: the
+# median of the first turns beside that of turns after the thirtieth shows it.
+FIRST_TURNS = 5
+LATE_TURNS_FROM = 31
+
+
+def _timed(turns: list[Turn]) -> list[float]:
+    return [turn.ms for turn in turns if turn.outcome != ERROR]
+
+
 def figures(result: LoadResult) -> dict[str, float | int]:
     """Turns, latency percentiles (every turn answered with HTTP 200), throughput, outcomes."""
     turns = [turn for walk in result.walks for turn in walk.turns]
-    timed = [turn.ms for turn in turns if turn.outcome != ERROR]
+    timed = _timed(turns)
+    first = _timed([turn for walk in result.walks for turn in walk.turns[:FIRST_TURNS]])
+    late = _timed([turn for walk in result.walks for turn in walk.turns[LATE_TURNS_FROM - 1 :]])
     elapsed = result.elapsed_seconds or 1e-9
     completed = sum(1 for walk in result.walks if walk.reference is not None)
     kept = sum(1 for walk in result.walks if walk.kept)
@@ -176,6 +188,8 @@ def figures(result: LoadResult) -> dict[str, float | int]:
         "p95_ms": round(percentile(timed, 95), 1),
         "p99_ms": round(percentile(timed, 99), 1),
         "max_ms": round(max(timed, default=0.0), 1),
+        "first_turns_p50_ms": round(percentile(first, 50), 1),
+        "late_turns_p50_ms": round(percentile(late, 50), 1),
         "throughput_per_s": round(len(turns) / elapsed, 2),
         "elapsed_s": round(result.elapsed_seconds, 1),
     }

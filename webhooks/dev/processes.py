@@ -21,6 +21,7 @@ RASA_VENV = PROJECT_ROOT / ".venv-rasa"
 MODEL_PATH = DEFAULT_VAR_DIR / "models" / "triage.tar.gz"
 # Files made at start for the processes to read (Rasa's endpoints).
 RUN_DIR = DEFAULT_VAR_DIR / "run"
+LOCK_LIFETIME_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,29 @@ class StackConfig:
     host: str = "127.0.0.1"
     gateway_workers: int = 2
     run_dir: Path = RUN_DIR
+    # Rasa servers sharing the tracker store and the Redis lock store, on RASA_PORT and
+    # the ports after it; the gateway spreads conversations across them.
+    rasa_instances: int = 1
+
+    @property
+    def rasa_ports(self) -> tuple[int, ...]:
+        """Each Rasa instance's port: RASA_PORT, then the ports after it."""
+        return tuple(self.rasa_port + number for number in range(self.rasa_instances))
+
+    def endpoints_for(self, port: int) -> Path:
+        """A Rasa instance's endpoints file, made at start from the environment (one per
+        Rasa port, so two stacks or instances on one machine never share it)."""
+        return self.run_dir / f"rasa-endpoints-{port}.yml"
 
     @property
     def rasa_endpoints(self) -> Path:
-        """Rasa's endpoints file, made at start from the environment (one per Rasa port,
-        so two stacks on one machine never share it)."""
-        return self.run_dir / f"rasa-endpoints-{self.rasa_port}.yml"
+        """The first Rasa instance's endpoints file."""
+        return self.endpoints_for(self.rasa_port)
+
+    @property
+    def rasa_urls(self) -> str:
+        """Every Rasa instance, as the gateway's RASA_URL lists them."""
+        return ",".join(f"http://127.0.0.1:{port}" for port in self.rasa_ports)
 
     @property
     def gateway_url(self) -> str:
@@ -76,6 +94,7 @@ def stack_config_from_env(
         gateway_env=gateway_env or {},
         host=environ.get("HOST", "").strip() or "127.0.0.1",
         gateway_workers=_number(environ, "WEB_CONCURRENCY", 2),
+        rasa_instances=_number(environ, "RASA_INSTANCES", 1),
     )
 
 
@@ -117,6 +136,11 @@ def rasa_environment() -> dict[str, str]:
         PYTHONWARNINGS="ignore",
         SANIC_HOST="127.0.0.1",
         PYTHONPATH=os.pathsep.join([str(BOT_DIR), str(PROJECT_ROOT)]),
+        # A conversation's lock, held by an instance that died mid-turn, lasts this long
+        # (Rasa's default is 60 s, each message of the conversation meanwhile answered
+        # "cannot answer"). The gateway gives up on a turn well before (8 s by default), and
+        # the bot does not act on a message given up on, so no live turn needs it longer.
+        TICKET_LOCK_LIFETIME=str(LOCK_LIFETIME_SECONDS),
     )
     return env
 
@@ -133,6 +157,11 @@ def triage_processes(config: StackConfig) -> list[ProcessSpec]:
         stores = RasaStores.for_urls(config.database_url, config.redis_url)
     except StoreError as error:
         raise StackError(str(error)) from error
+    if config.rasa_instances > 1 and config.redis_url is None:
+        raise StackError(
+            f"{config.rasa_instances} Rasa instances need REDIS_URL: they take each "
+            "conversation's lock there, so no two answer one conversation at once"
+        )
     rasa_env = dict(actions_env, ACTION_SERVER_URL=f"{config.actions_url}/webhook")
     rasa_env.pop(POSTGRESQL_SCHEMA, None)
     rasa_env.update(stores.environment())
@@ -140,7 +169,7 @@ def triage_processes(config: StackConfig) -> list[ProcessSpec]:
     gateway_env.update(config.gateway_env)
     gateway_env.update(
         DATABASE_URL=config.database_url,
-        RASA_URL=config.rasa_url,
+        RASA_URL=config.rasa_urls,
         ACTION_SERVER_URL=config.actions_url,
         PORT=str(config.gateway_port),
     )
@@ -151,26 +180,7 @@ def triage_processes(config: StackConfig) -> list[ProcessSpec]:
             actions_env,
             f"{config.actions_url}/health",
         ),
-        ProcessSpec(
-            "rasa",
-            [
-                rasa,
-                "run",
-                "-m",
-                str(MODEL_PATH),
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(config.rasa_port),
-                "--credentials",
-                str(BOT_DIR / "credentials.yml"),
-                "--endpoints",
-                str(config.rasa_endpoints),
-            ],
-            rasa_env,
-            f"{config.rasa_url}/webhooks/rest/",
-            prepare=partial(_prepare_rasa, stores, config),
-        ),
+        *[_rasa_spec(config, stores, rasa_env, number) for number in range(config.rasa_instances)],
         ProcessSpec(
             "gateway",
             [
@@ -199,8 +209,39 @@ def triage_processes(config: StackConfig) -> list[ProcessSpec]:
     ]
 
 
-def _prepare_rasa(stores: RasaStores, config: StackConfig) -> None:
+def _rasa_spec(
+    config: StackConfig, stores: RasaStores, env: dict[str, str], number: int
+) -> ProcessSpec:
+    """Rasa instance `number` (0 is the first, "rasa"; then "rasa 2", ...)."""
+    port = config.rasa_ports[number]
+    return ProcessSpec(
+        "rasa" if number == 0 else f"rasa {number + 1}",
+        [
+            # `rasa run`, with its check of the action server's answers made once
+            # (bot/rasa_server.py says why).
+            str(RASA_VENV / "bin" / "python"),
+            "-m",
+            "rasa_server",
+            "run",
+            "-m",
+            str(MODEL_PATH),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--credentials",
+            str(BOT_DIR / "credentials.yml"),
+            "--endpoints",
+            str(config.endpoints_for(port)),
+        ],
+        env,
+        f"http://127.0.0.1:{port}/webhooks/rest/",
+        prepare=partial(_prepare_rasa, stores, config, config.endpoints_for(port)),
+    )
+
+
+def _prepare_rasa(stores: RasaStores, config: StackConfig, endpoints: Path) -> None:
     try:
-        stores.prepare(config.rasa_endpoints, f"{config.actions_url}/webhook")
+        stores.prepare(endpoints, f"{config.actions_url}/webhook")
     except (StoreError, OSError) as error:
         raise StackError(f"Rasa's endpoints: {error}") from error

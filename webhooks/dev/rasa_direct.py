@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,11 +72,16 @@ def _play(rasa_url: str, replay: Replay, now: datetime) -> list[float]:
 
 
 def replay_all(
-    rasa_url: str, conversations: list[Replay], concurrency: int, now: datetime
+    rasa_urls: Sequence[str], conversations: list[Replay], concurrency: int, now: datetime
 ) -> list[float]:
-    """Every replayed turn's time straight to Rasa, in ms, `concurrency` at a time."""
+    """Every replayed turn's time straight to Rasa, in ms, `concurrency` at a time; with
+    several Rasa instances, the conversations are dealt out among them in turn."""
+    urls = [url.rstrip("/") for url in rasa_urls]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        results = pool.map(lambda r: _play(rasa_url.rstrip("/"), r, now), conversations)
+        results = pool.map(
+            lambda numbered: _play(urls[numbered[0] % len(urls)], numbered[1], now),
+            enumerate(conversations),
+        )
         return [ms for timings in results for ms in timings]
 
 

@@ -203,5 +203,5 @@ def _progress_line(children: list[Child], waiting: dict[str, Child], elapsed: fl
     states = ", ".join(
         f"{child.name} {'starting' if child.name in waiting else 'ready'}" for child in children
     )
-    note = " (Rasa takes about 70 s to load its model)" if "rasa" in waiting else ""
+    note = " (Rasa takes about 20 s to load its model)" if "rasa" in waiting else ""
     return f"[{elapsed:5.0f} s] {states}{note}"

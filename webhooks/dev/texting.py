@@ -54,6 +54,8 @@ class Patience:
     give_up_seconds: float = 300.0
     # Seconds before sending the same thing again.
     pause_seconds: float = 2.0
+    # Seconds a person takes to read a question and answer it (0: at once, a machine's pace).
+    think_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ def converse(
         try:
             _question, text = person.reply_to(replies)
             stuck_since = None
+            if patience.think_seconds:
+                time.sleep(patience.think_seconds)
         except UnknownQuestion:
             # Nothing to answer: the same message again after a pause, for a while.
             stuck_since = stuck_since or time.monotonic()

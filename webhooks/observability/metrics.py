@@ -46,6 +46,7 @@ class _Metrics:
     turns: Counter
     replies: Counter
     rasa_errors: Counter
+    rasa_answers: Counter
     rasa_latency: Histogram
     requests: Counter
     request_seconds: Histogram
@@ -64,6 +65,12 @@ def _metrics() -> _Metrics:
             "triage_rasa_errors",
             "Calls to Rasa that failed, by reason.",
             ["reason"],
+            registry=registry,
+        ),
+        rasa_answers=Counter(
+            "triage_rasa_answers",
+            "Calls to Rasa answered, by instance (1 is the first RASA_URL names).",
+            ["instance"],
             registry=registry,
         ),
         rasa_latency=Histogram(
@@ -107,6 +114,11 @@ def count_reply(kind: str) -> None:
 def count_rasa_error(reason: str) -> None:
     """A call to Rasa failed: unavailable, timeout, or bad_response."""
     _metrics().rasa_errors.labels(reason if reason in RASA_ERRORS else "bad_response").inc()
+
+
+def count_rasa_answer(instance: int) -> None:
+    """A call to Rasa instance `instance` (1 is the first of RASA_URL) was answered."""
+    _metrics().rasa_answers.labels(str(instance)).inc()
 
 
 def observe_rasa_latency(seconds: float) -> None:

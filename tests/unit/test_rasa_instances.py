@@ -1,0 +1,179 @@
+"""Several Rasa instances behind one gateway: messages are dealt out among them in turn,
+and a message goes to another only when it never reached the first."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY, free_port
+from tests.unit.test_protocol import METADATA
+from webhooks.config import ConfigError, settings_from_env
+from webhooks.core.rasa_client import RasaClient, RasaUnavailable
+from webhooks.dev.processes import StackConfig, stack_config_from_env, triage_processes
+from webhooks.dev.stack import StackError
+from webhooks.observability import metrics
+
+REPLY = [{"recipient_id": "c", "text": "What is your full name?"}]
+
+
+@contextmanager
+def rasa_instance(behaviour: str = "answer") -> Iterator[tuple[str, list[str]]]:
+    """A Rasa REST channel on a port of its own, noting each sender it received.
+
+    behaviour: "answer"; "drop" (read the message, then close without answering, as a
+    killed process does mid-turn); "hang" (read it and answer too late)."""
+    senders: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            senders.append(body["sender"])
+            if behaviour == "drop":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if behaviour == "hang":
+                time.sleep(1.5)
+            # After "hang" the gateway has stopped waiting: nobody is left to answer.
+            with contextlib.suppress(BrokenPipeError):
+                self._answer(json.dumps(REPLY).encode())
+
+        def do_GET(self) -> None:
+            # The channel's health (GET /webhooks/rest/), as Rasa answers it.
+            self._answer(b'{"status": "ok"}')
+
+        def _answer(self, encoded: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(encoded)))
+            self.end_headers()
+            self.wfile.write(encoded)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", senders
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def nothing_listening() -> str:
+    """The URL of a port nobody listens on: an instance that is down."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def answers_counted(instance: int) -> float:
+    found = metrics._metrics().rasa_answers.labels(str(instance))._value.get()
+    return float(found)
+
+
+def test_messages_are_dealt_out_among_the_instances_in_turn() -> None:
+    with rasa_instance() as (first, to_first), rasa_instance() as (second, to_second):
+        client = RasaClient(f"{first},{second}", timeout_seconds=5)
+        senders = [f"conversation-{n}" for n in range(5)]
+        for _turn in range(4):
+            for sender in senders:
+                assert client.send(sender, "hello", METADATA)[0].text == "What is your full name?"
+        client._http.close()
+    # Both instances took half the turns, and turns of one conversation went to both.
+    assert (len(to_first), len(to_second)) == (10, 10)
+    assert set(to_first) == set(to_second) == set(senders)
+
+
+def test_an_instance_that_cannot_be_reached_is_passed_over_for_the_next() -> None:
+    with rasa_instance() as (up, received):
+        client = RasaClient([nothing_listening(), up], timeout_seconds=5)
+        before = answers_counted(2)
+        senders = [f"conversation-{n}" for n in range(20)]
+        for sender in senders:
+            assert client.send(sender, "hello", METADATA)[0].text == "What is your full name?"
+        client._http.close()
+    # Every message was answered, by the instance that is up, each once.
+    assert sorted(received) == sorted(senders)
+    assert answers_counted(2) - before == 20
+
+
+@pytest.mark.parametrize("behaviour", ["drop", "hang"])
+def test_a_message_that_may_have_been_handled_is_never_sent_to_another(behaviour: str) -> None:
+    # A connection lost mid-answer, or no answer in time: the first may have handled it
+    # (and kept the conversation's new state), so the next must not handle it again.
+    with rasa_instance(behaviour) as (broken, to_broken), rasa_instance() as (fine, to_fine):
+        client = RasaClient([broken, fine], timeout_seconds=0.5)
+        sender = "conversation-1"
+        with pytest.raises(RasaUnavailable):
+            client.send(sender, "hello", METADATA)
+        client._http.close()
+    assert to_broken == [sender]
+    assert to_fine == []
+
+
+def test_ready_while_any_instance_answers() -> None:
+    with rasa_instance() as (up, _received):
+        assert RasaClient([nothing_listening(), up], 5).is_ready()
+    assert not RasaClient([nothing_listening(), nothing_listening()], 5).is_ready()
+
+
+def test_rasa_url_may_list_several_instances() -> None:
+    environ = {
+        "SECRET_KEY": "s" * 32,
+        "TWILIO_AUTH_TOKEN": "t" * 32,
+        "TRIAGE_DATA_KEYS": TEST_DATA_KEY,
+        "TRIAGE_LOOKUP_KEY": TEST_LOOKUP_KEY,
+        "RASA_URL": " http://10.0.0.5:5005/ , http://10.0.0.6:5005",
+    }
+    assert settings_from_env(environ).rasa_url == "http://10.0.0.5:5005,http://10.0.0.6:5005"
+    with pytest.raises(ConfigError, match="RASA_URL must start with http"):
+        settings_from_env({**environ, "RASA_URL": "http://10.0.0.5:5005,10.0.0.6:5005"})
+
+
+def config(tmp_path: Path, **changes: object) -> StackConfig:
+    environ = {
+        "PORT": "8100",
+        "RASA_PORT": "5100",
+        "ACTIONS_PORT": "5150",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/triage.db",
+        **{name: str(value) for name, value in changes.items()},
+    }
+    found = stack_config_from_env(environ)
+    return StackConfig(**{**found.__dict__, "run_dir": tmp_path, "log_dir": tmp_path})
+
+
+def test_two_rasa_instances_run_on_consecutive_ports_and_the_gateway_lists_both(
+    tmp_path: Path,
+) -> None:
+    scaled = config(tmp_path, RASA_INSTANCES=2, REDIS_URL="redis://127.0.0.1:6379/3")
+    specs = {spec.name: spec for spec in triage_processes(scaled)}
+    assert [name for name in specs if name.startswith("rasa")] == ["rasa", "rasa 2"]
+    for name, port in (("rasa", "5100"), ("rasa 2", "5101")):
+        command = specs[name].command
+        assert command[command.index("-p") + 1] == port
+        assert command[command.index("--endpoints") + 1].endswith(f"rasa-endpoints-{port}.yml")
+        assert specs[name].ready_url == f"http://127.0.0.1:{port}/webhooks/rest/"
+    assert specs["gateway"].env["RASA_URL"] == "http://127.0.0.1:5100,http://127.0.0.1:5101"
+
+
+def test_one_rasa_instance_is_the_stack_as_before(tmp_path: Path) -> None:
+    specs = {spec.name: spec for spec in triage_processes(config(tmp_path))}
+    assert [name for name in specs if name.startswith("rasa")] == ["rasa"]
+    assert specs["gateway"].env["RASA_URL"] == "http://127.0.0.1:5100"
+
+
+def test_several_rasa_instances_without_redis_are_refused_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(StackError, match="2 Rasa instances need REDIS_URL"):
+        triage_processes(config(tmp_path, RASA_INSTANCES=2))
