@@ -76,6 +76,28 @@ def test_it_weighs_a_process_by_its_resident_memory() -> None:
     assert procs.resident_mb({os.getpid(), 2**22 + 1}) == procs.resident_mb({os.getpid()})
 
 
+def test_forked_processes_weigh_their_shared_pages_once() -> None:
+    # A child forked after 100 MB is written shares those pages until either writes:
+    # summed RSS counts them twice, summed PSS once.
+    ballast = bytearray(100 * 1024 * 1024)
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    child = os.fork()
+    if child == 0:
+        time.sleep(30)
+        os._exit(0)
+    try:
+        time.sleep(0.5)
+        both = {os.getpid(), child}
+        alone = procs.proportional_mb({os.getpid()})
+        assert procs.resident_mb(both) - procs.resident_mb({os.getpid()}) > 90
+        assert procs.proportional_mb(both) - procs.resident_mb({os.getpid()}) < 20
+        assert 50 < alone < procs.resident_mb({os.getpid()})
+    finally:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
+    assert procs.proportional_mb({os.getpid(), 2**22 + 1}) == procs.proportional_mb({os.getpid()})
+
+
 def test_it_takes_the_whole_tree_of_triage_up(
     port: int, stopped_after: list[subprocess.Popen[str]]
 ) -> None:
@@ -91,11 +113,16 @@ def test_it_takes_the_whole_tree_of_triage_up(
             procs.kill(pid)
 
 
+@pytest.mark.parametrize(
+    "server",
+    [("/venv/bin/rasa", "run"), ("-m", "rasa_server", "run")],
+    ids=["rasa run", "python -m rasa_server run"],
+)
 def test_it_kills_the_rasa_server_on_its_port_and_nothing_else(
-    port: int, stopped_after: list[subprocess.Popen[str]]
+    port: int, stopped_after: list[subprocess.Popen[str]], server: tuple[str, ...]
 ) -> None:
     actions_port = free_port()
-    rasa = start(LISTEN, "/venv/bin/rasa", "run", "-m", "model.tar.gz", "-p", str(port))
+    rasa = start(LISTEN, *server, "-m", "model.tar.gz", "-p", str(port))
     actions = start(LISTEN, "/venv/bin/rasa", "run", "actions", "-p", str(actions_port))
     stopped_after.extend([rasa, actions])
     for process in (rasa, actions):

@@ -63,7 +63,12 @@ def _stack_ports(url: str, rasa_urls: tuple[str, ...]) -> list[int]:
 def _memory_mb(ports: list[int]) -> Figures:
     # Only a stack on this machine can be weighed; a remote one is left out, not zero.
     pids = procs.stack_pids(ports)
-    return {"memory_mb": round(procs.resident_mb(pids), 1)} if pids else {}
+    if not pids:
+        return {}
+    return {
+        "memory_mb": round(procs.proportional_mb(pids), 1),
+        "rss_mb": round(procs.resident_mb(pids), 1),
+    }
 
 
 def _check_gateway(url: str) -> None:
@@ -135,8 +140,9 @@ def _summary(report: Figures) -> list[str]:
         )
     if "memory_start_mb" in report:
         lines.append(
-            f"memory (summed RSS): {report['memory_start_mb']} MB at start, "
-            f"{report['memory_end_mb']} MB at end"
+            f"memory (summed PSS, shared pages once): {report['memory_start_mb']} MB at "
+            f"start, {report['memory_end_mb']} MB at end (summed RSS at end: "
+            f"{report['memory_rss_end_mb']} MB)"
         )
     if "rasa_direct_p50_ms" in report:
         lines.append(
@@ -183,6 +189,7 @@ def _measure(
     if memory_start and memory_end:
         report["memory_start_mb"] = memory_start["memory_mb"]
         report["memory_end_mb"] = memory_end["memory_mb"]
+        report["memory_rss_end_mb"] = memory_end["rss_mb"]
     if killer is not None:
         report.update(killer.figures())
         if killer.problem:

@@ -7,6 +7,7 @@ and to kill the Rasa server once, the way a crash would, to soak through its res
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 from pathlib import Path
@@ -103,6 +104,19 @@ def stack_pids(ports: list[int], proc: Path = PROC) -> set[int]:
     return found
 
 
+def proportional_mb(pids: set[int], proc: Path = PROC) -> float:
+    """Summed proportional memory (Pss) of these processes, in MB: what they hold
+    resident, each page shared between them (the gateway's forked workers, the same
+    libraries) counted once in all; 0 for a process gone or unreadable."""
+    total_kb = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in (proc / str(pid) / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+    return total_kb / 1024
+
+
 def resident_mb(pids: set[int], proc: Path = PROC) -> float:
     """Summed resident memory (VmRSS) of these processes, in MB (pages shared by forked
     workers are counted once per process, as `ps` does)."""
@@ -116,16 +130,26 @@ def resident_mb(pids: set[int], proc: Path = PROC) -> float:
 
 
 def rasa_server_pid(port: int, proc: Path = PROC) -> int | None:
-    """The `rasa run` process serving the bot on this port (not the action server)."""
+    """The `rasa run` process serving the bot on this port (not the action server): run
+    as `rasa run` or, as the stack runs it, `python -m rasa_server run`."""
     for pid in sorted(listening_pids(port, proc)):
         arguments = command_line(pid, proc)
         if (
             "run" in arguments
             and "actions" not in arguments
-            and any(Path(arg).name == "rasa" for arg in arguments)
+            and (
+                any(Path(arg).name == "rasa" for arg in arguments)
+                or _runs_module(arguments, "rasa_server")
+            )
         ):
             return pid
     return None
+
+
+def _runs_module(arguments: list[str], module: str) -> bool:
+    return any(
+        first == "-m" and second == module for first, second in itertools.pairwise(arguments)
+    )
 
 
 def kill(pid: int) -> bool:
