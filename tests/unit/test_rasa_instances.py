@@ -78,6 +78,27 @@ def nothing_listening() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
+@contextmanager
+def never_connecting() -> Iterator[str]:
+    """An instance that never takes a connection (a host gone from the network): its
+    queue of connections is full, so a new one waits until it gives up."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        waiting = [socket.socket() for _ in range(3)]
+        for client in waiting:
+            client.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                client.connect(("127.0.0.1", port))
+        time.sleep(0.1)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            for client in waiting:
+                client.close()
+
+
 def answers_counted(instance: int) -> float:
     found = metrics._metrics().rasa_answers.labels(str(instance))._value.get()
     return float(found)
@@ -121,6 +142,29 @@ def test_a_message_that_may_have_been_handled_is_never_sent_to_another(behaviour
         client._http.close()
     assert to_broken == [sender]
     assert to_fine == []
+
+
+def test_an_instance_that_never_connects_is_given_up_on_in_a_second() -> None:
+    with never_connecting() as gone, rasa_instance() as (up, received):
+        client = RasaClient([gone, up], timeout_seconds=5)
+        started = time.monotonic()
+        assert client.send("conversation-1", "hello", METADATA)[0].text
+        took = time.monotonic() - started
+        client._http.close()
+    assert received == ["conversation-1"]
+    assert 0.9 < took < 2.5
+
+
+def test_however_many_instances_are_tried_a_turn_keeps_to_its_time_limit() -> None:
+    with never_connecting() as first, never_connecting() as second, never_connecting() as third:
+        client = RasaClient([first, second, third], timeout_seconds=1.5)
+        started = time.monotonic()
+        with pytest.raises(RasaUnavailable):
+            client.send("conversation-1", "hello", METADATA)
+        took = time.monotonic() - started
+        client._http.close()
+    # A second for the first, the half second left for the second; the third never tried.
+    assert took < 2.0
 
 
 def test_ready_while_any_instance_answers() -> None:

@@ -28,6 +28,9 @@ from webhooks.observability import metrics
 
 log = logging.getLogger(__name__)
 
+# Seconds to connect to a Rasa instance: on loopback or a LAN it takes milliseconds.
+CONNECT_SECONDS = 1.0
+
 
 class RasaUnavailable(Exception):
     """Rasa (or the action server behind it) did not answer in time or answered badly."""
@@ -80,17 +83,21 @@ class RasaClient:
     def send(self, sender: str, text: str, metadata: GatewayMetadata) -> list[BotMessage]:
         """Send one user message; return the bot's replies in order."""
         order = self.next_instances()
+        # One time limit for the whole turn, however many instances are tried.
+        deadline = time.monotonic() + self.timeout_seconds
         for tried, instance in enumerate(order, start=1):
+            remaining = max(deadline - time.monotonic(), 0.001)
             # The bot acts on a message only while this client still waits for it.
-            answer_by = time.time() + self.timeout_seconds
-            stamped = replace(metadata, answer_by=round(answer_by, 3))
+            stamped = replace(metadata, answer_by=round(time.time() + remaining, 3))
             body = {"sender": sender, "message": text, "metadata": stamped.to_dict()}
             started = time.perf_counter()
             try:
                 response = self._http.post(
                     f"{self.base_urls[instance]}/webhooks/rest/webhook",
                     json=body,
-                    timeout=self.timeout_seconds,
+                    # A host that does not answer at all is given up on in a second,
+                    # leaving the rest of the time for another.
+                    timeout=(min(CONNECT_SECONDS, remaining), remaining),
                 )
                 response.raise_for_status()
                 replies = response.json()
@@ -100,7 +107,7 @@ class RasaClient:
                 # The error names the failure and the instance, never the message text.
                 which = f" (instance {instance + 1})" if len(order) > 1 else ""
                 log.warning("Rasa unavailable: %s%s", type(error).__name__, which)
-                if tried < len(order) and never_reached(error):
+                if tried < len(order) and never_reached(error) and time.monotonic() < deadline:
                     continue
                 raise RasaUnavailable(type(error).__name__) from error
             metrics.observe_rasa_latency(time.perf_counter() - started)
