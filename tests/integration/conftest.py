@@ -41,13 +41,10 @@ HERE = Path(__file__).parent
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test in this folder `integration` (before `-m` selects by marker), and
-    keep them together on one xdist worker (`--dist loadgroup`): the stack starts once,
-    and the other workers run the rest of the suite meanwhile."""
+    """Mark every test in this folder `integration` (before `-m` selects by marker)."""
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.integration)
-            item.add_marker(pytest.mark.xdist_group("live stack"))
 
 
 # What the stack printed is how a failure in CI is understood afterwards (a 500's
