@@ -79,6 +79,18 @@ def test_figures_count_every_turn_and_time_only_those_answered() -> None:
     assert found["throughput_per_s"] == 1.5
 
 
+def test_with_calls_among_them_each_channel_is_timed_on_its_own() -> None:
+    text = Walk("+447700900001", target(TEAMS[0]), reference="LD-7K3QPX", ended=True)
+    text.turns = [Turn("hello", "SM1", 100.0, ANSWERED), Turn("1", "SM2", 300.0, ANSWERED)]
+    call = Walk("+447700900002", target(TEAMS[0]), channel="voice")
+    call.turns = [Turn("(the call connects)", None, 700.0, ANSWERED)]
+    found = figures(LoadResult([text, call], elapsed_seconds=1.0, concurrency=2))
+    assert (found["sms_turns"], found["sms_p50_ms"], found["sms_p95_ms"]) == (2, 100.0, 300.0)
+    assert (found["voice_turns"], found["voice_p50_ms"]) == (1, 700.0)
+    # Texts alone: the figures are as they always were.
+    assert "sms_p50_ms" not in figures(LoadResult([text], elapsed_seconds=1.0, concurrency=1))
+
+
 def test_a_replay_to_rasa_is_the_texts_the_bot_answered_beside_their_gateway_times() -> None:
     done = Walk("+447700900001", target(TEAMS[0]), reference="LD-7K3QPX", ended=True)
     done.turns = [

@@ -1,8 +1,10 @@
-"""`triage bench`: many people texting whole referrals at once, timed, and nothing lost.
+"""`triage bench`: many people texting (or calling) whole referrals at once, timed, and
+nothing lost.
 
-Drives `--concurrency` SMS conversations at a time through the running gateway, for
-`--conversations` referrals or `--minutes` of new ones. After the run it checks the
-database for every message sent and every referral a person was told was sent, and
+Drives `--concurrency` conversations at a time (texts, calls, or both: `--channel`)
+through the running gateway, for `--conversations` referrals or `--minutes` of new ones.
+After the run it checks the database for every message sent and every referral a person
+was told was sent, and
 replays some conversations straight to Rasa to show what the gateway adds. With
 `--kill-rasa-after`, it kills the Rasa server once, midway, to soak through its restart.
 """
@@ -24,7 +26,7 @@ from flows import load_flows
 from webhooks.cli.common import database_url_from_env, default_gateway_url, team_directory
 from webhooks.core.rasa_client import rasa_urls
 from webhooks.dev import procs
-from webhooks.dev.load import Load, LoadPlan, LoadResult, figures
+from webhooks.dev.load import CHANNELS, SMS, Load, LoadPlan, LoadResult, figures
 from webhooks.dev.rasa_direct import ReplayError, comparison, gateway_ms, replay_all, replays
 from webhooks.dev.secrets import secret_or_dev
 from webhooks.dev.soak import RasaKiller, check_ledger
@@ -132,6 +134,12 @@ def _summary(report: Figures) -> list[str]:
         f"p99 {report['p99_ms']:.0f}, max {report['max_ms']:.0f}; median of turns 1-5 "
         f"{report['first_turns_p50_ms']:.0f}, of turns 31 on {report['late_turns_p50_ms']:.0f}",
     ]
+    for name in ("sms", "voice"):
+        if f"{name}_p50_ms" in report:
+            lines.append(
+                f"{name}: {report[f'{name}_turns']} turns, p50 {report[f'{name}_p50_ms']:.0f} ms, "
+                f"p95 {report[f'{name}_p95_ms']:.0f} ms"
+            )
     if "lost" in report:
         lines.append(
             f"stored: {report['messages_stored']} of {report['messages_in']} messages, "
@@ -238,6 +246,13 @@ def _measure(
     help="How long a person waits for a question before giving up.",
 )
 @click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    default=SMS,
+    show_default=True,
+    help="Texts, calls (each answer said aloud), or every other conversation a call.",
+)
+@click.option(
     "--think",
     default=0.0,
     show_default=True,
@@ -266,6 +281,7 @@ def bench(
     as_json: bool,
     kill_rasa_after: float | None,
     give_up_after: float,
+    channel: str,
     think: float,
     rasa_direct: bool,
     check: bool,
@@ -284,6 +300,7 @@ def bench(
         conversations=conversations,
         seconds=minutes * 60 if minutes is not None else None,
         patience=Patience(give_up_seconds=give_up_after, think_seconds=think),
+        channel=channel,
     )
     _check_gateway(url)
     result, report = _measure(plan, urls, kill_rasa_after)

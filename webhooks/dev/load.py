@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from webhooks.dev.calling import call_through, caller
 from webhooks.dev.scripted import Respondent, demo_answers
 from webhooks.dev.texting import (
     ANSWERED,
@@ -32,6 +33,8 @@ from webhooks.dev.texting import (
 
 # Ofcom's drama range holds 1000 mobile numbers; each team's number doubles that.
 NUMBERS_PER_TEAM = 1000
+SMS, VOICE, MIXED = "sms", "voice", "mixed"
+CHANNELS = (SMS, VOICE, MIXED)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class LoadPlan:
     # The first of the numbers to text from (tests keep to numbers of their own).
     first_number: int = 0
     answers: Mapping[str, str] = field(default_factory=lambda: demo_answers("self"))
+    # "sms", "voice", or "mixed" (every other conversation a call).
+    channel: str = SMS
 
 
 @dataclass(frozen=True)
@@ -121,21 +126,36 @@ class Load:
             if self.plan.seconds is not None and elapsed >= self.plan.seconds:
                 return None
             sender, target = self._free.popleft()
-            walk = Walk(sender, target)
+            walk = Walk(sender, target, channel=self._channel(len(self._walks)))
             self._walks.append(walk)
             return walk
 
+    def _channel(self, index: int) -> str:
+        if self.plan.channel == MIXED:
+            return VOICE if index % 2 else SMS
+        return self.plan.channel
+
     def _person(self) -> None:
         while (walk := self._next()) is not None:
-            client = texter(self.plan.url, self.plan.auth_token, walk.sender, walk.target)
             person = Respondent(walk.target.flow, self.plan.answers)
+            plan = self.plan
             try:
-                converse(client, walk, person, self.plan.patience)
+                if walk.channel == VOICE:
+                    phone = caller(plan.url, plan.auth_token, walk.sender, walk.target)
+                    try:
+                        call_through(phone, walk, person, plan.patience)
+                    finally:
+                        phone.http.close()
+                else:
+                    client = texter(plan.url, plan.auth_token, walk.sender, walk.target)
+                    try:
+                        converse(client, walk, person, plan.patience)
+                    finally:
+                        client.http.close()
             except SignatureRefused as refused:
                 with self._lock:
                     self._failure = refused
             finally:
-                client.http.close()
                 with self._lock:
                     self._done += 1
                     self._free.append((walk.sender, walk.target))
@@ -161,6 +181,21 @@ LATE_TURNS_FROM = 31
 
 def _timed(turns: list[Turn]) -> list[float]:
     return [turn.ms for turn in turns if turn.outcome != ERROR]
+
+
+def _by_channel(walks: list[Walk]) -> dict[str, float | int]:
+    # With calls among the conversations, each channel's own latency (a call's turn is
+    # the silence a caller waits through; its target differs from a text's).
+    channels = sorted({walk.channel for walk in walks})
+    if channels == [SMS]:
+        return {}
+    found: dict[str, float | int] = {}
+    for channel in channels:
+        timed = _timed([turn for walk in walks if walk.channel == channel for turn in walk.turns])
+        found[f"{channel}_turns"] = len(timed)
+        found[f"{channel}_p50_ms"] = round(percentile(timed, 50), 1)
+        found[f"{channel}_p95_ms"] = round(percentile(timed, 95), 1)
+    return found
 
 
 def figures(result: LoadResult) -> dict[str, float | int]:
@@ -190,6 +225,7 @@ def figures(result: LoadResult) -> dict[str, float | int]:
         "max_ms": round(max(timed, default=0.0), 1),
         "first_turns_p50_ms": round(percentile(first, 50), 1),
         "late_turns_p50_ms": round(percentile(late, 50), 1),
+        **_by_channel(result.walks),
         "throughput_per_s": round(len(turns) / elapsed, 2),
         "elapsed_s": round(result.elapsed_seconds, 1),
     }

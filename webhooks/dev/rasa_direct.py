@@ -36,7 +36,8 @@ class ReplayError(RuntimeError):
 
 
 def _chosen(walks: list[Walk], limit: int) -> list[Walk]:
-    return [walk for walk in walks if walk.reference is not None][:limit]
+    # Texts only: what a call sends Rasa is not what the caller said, word for word.
+    return [walk for walk in walks if walk.reference is not None and walk.channel == "sms"][:limit]
 
 
 def replays(walks: list[Walk], limit: int) -> list[Replay]:

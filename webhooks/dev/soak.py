@@ -61,8 +61,9 @@ def check_ledger(database_url: str, walks: Iterable[Walk]) -> Ledger:
     """Count, in the database, the messages sent and the referrals told "sent"."""
     walks = list(walks)
     # Every message posted counts, whatever the HTTP answer: the gateway keeps a message
-    # before anything else happens to it.
-    sids = [turn.message_sid for walk in walks for turn in walk.turns]
+    # before anything else happens to it. A call's turns have no message id; a call's
+    # referral is counted like any other.
+    sids = [turn.message_sid for walk in walks for turn in walk.turns if turn.message_sid]
     references = [walk.reference for walk in walks if walk.reference is not None]
     engine = make_engine(database_url)
     try:

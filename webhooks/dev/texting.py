@@ -63,7 +63,8 @@ class Turn:
     """One message sent and what came of it."""
 
     text: str
-    message_sid: str
+    # Twilio's MessageSid of a text; None for a call's turn (a call has one CallSid).
+    message_sid: str | None
     ms: float
     outcome: str  # ANSWERED, CANNOT_ANSWER or ERROR
     # Messages the gateway answered with.
@@ -82,6 +83,8 @@ class Walk:
     ended: bool = False
     # Told the referral is kept, to reach the team later (the database refused it).
     kept: bool = False
+    # "sms" or "voice".
+    channel: str = "sms"
 
 
 @lru_cache(maxsize=1)
