@@ -15,12 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY, free_port
+from flows import load_flows
+from tests.conftest import OPEN_HOURS, TEST_DATA_KEY, TEST_LOOKUP_KEY, free_port
 from tests.unit.test_protocol import METADATA
+from webhooks.cli.common import team_directory
 from webhooks.config import ConfigError, settings_from_env
 from webhooks.core.rasa_client import RasaClient, RasaUnavailable
 from webhooks.dev.processes import StackConfig, stack_config_from_env, triage_processes
+from webhooks.dev.rasa_direct import Replay, replay_all
 from webhooks.dev.stack import StackError
+from webhooks.dev.texting import Target
 from webhooks.observability import metrics
 
 REPLY = [{"recipient_id": "c", "text": "What is your full name?"}]
@@ -221,3 +225,16 @@ def test_one_rasa_instance_is_the_stack_as_before(tmp_path: Path) -> None:
 def test_several_rasa_instances_without_redis_are_refused_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(StackError, match="2 Rasa instances need REDIS_URL"):
         triage_processes(config(tmp_path, RASA_INSTANCES=2))
+
+
+def test_the_replay_straight_to_rasa_keeps_the_pace_and_spreads_over_the_instances() -> None:
+    team = team_directory().teams["south-essex"]
+    conversation = Replay(Target(team, load_flows()[team.flows[0]]), ("hello", "1", "2"))
+    with rasa_instance() as (first, to_first), rasa_instance() as (second, to_second):
+        started = time.monotonic()
+        timings = replay_all([first, second], [conversation, conversation], 2, OPEN_HOURS, 0.3)
+        took = time.monotonic() - started
+    assert len(timings) == 6
+    # Two pauses of 0.3 s in each conversation, the two side by side.
+    assert 0.6 <= took < 2.0
+    assert (len(to_first), len(to_second)) == (3, 3)

@@ -103,7 +103,7 @@ def _run_with_progress(load: Load) -> LoadResult:
         click.echo(f"\r{load.progress()}   ", err=True)
 
 
-def _rasa_direct(rasa_urls: tuple[str, ...], result: LoadResult) -> Figures:
+def _rasa_direct(rasa_urls: tuple[str, ...], result: LoadResult, think: float) -> Figures:
     # One round of conversations, as many as ran at once.
     limit = max(2, result.concurrency)
     conversations = replays(result.walks, limit)
@@ -113,7 +113,7 @@ def _rasa_direct(rasa_urls: tuple[str, ...], result: LoadResult) -> Figures:
     raw_now = os.environ.get("TRIAGE_NOW", "").strip()
     now = datetime.fromisoformat(raw_now) if raw_now else datetime.now(timezone.utc)
     try:
-        direct = replay_all(rasa_urls, conversations, result.concurrency, now)
+        direct = replay_all(rasa_urls, conversations, result.concurrency, now, think)
     except ReplayError as error:
         click.echo(
             f"rasa direct: left out, Rasa did not answer a replayed turn ({error})", err=True
@@ -310,7 +310,7 @@ def bench(
         except SQLAlchemyError as error:
             click.echo(f"could not check the database: {type(error).__name__}", err=True)
     if rasa_direct:
-        report.update(_rasa_direct(urls, result))
+        report.update(_rasa_direct(urls, result, think))
     for line in _summary(report):
         click.echo(line)
     if as_json:

@@ -54,12 +54,16 @@ def gateway_ms(walks: list[Walk], limit: int) -> list[float]:
     return [t.ms for walk in _chosen(walks, limit) for t in walk.turns if t.outcome == ANSWERED]
 
 
-def _play(rasa_url: str, replay: Replay, now: datetime) -> list[float]:
+def _play(rasa_url: str, replay: Replay, now: datetime, think_seconds: float) -> list[float]:
     sender = f"bench-direct-{uuid.uuid4().hex}"
     metadata = gateway_metadata(replay.target.team, "sms", now).to_dict()
     timings: list[float] = []
     with requests.Session() as http:
-        for text in replay.texts:
+        for number, text in enumerate(replay.texts):
+            if number and think_seconds:
+                # At the person's pace, as during the run: a comparison at another pace
+                # would weigh another load.
+                time.sleep(think_seconds)
             body = {"sender": sender, "message": rasa_text(text), "metadata": metadata}
             started = time.perf_counter()
             try:
@@ -73,14 +77,18 @@ def _play(rasa_url: str, replay: Replay, now: datetime) -> list[float]:
 
 
 def replay_all(
-    rasa_urls: Sequence[str], conversations: list[Replay], concurrency: int, now: datetime
+    rasa_urls: Sequence[str],
+    conversations: list[Replay],
+    concurrency: int,
+    now: datetime,
+    think_seconds: float = 0.0,
 ) -> list[float]:
     """Every replayed turn's time straight to Rasa, in ms, `concurrency` at a time; with
     several Rasa instances, the conversations are dealt out among them in turn."""
     urls = [url.rstrip("/") for url in rasa_urls]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         results = pool.map(
-            lambda numbered: _play(urls[numbered[0] % len(urls)], numbered[1], now),
+            lambda numbered: _play(urls[numbered[0] % len(urls)], numbered[1], now, think_seconds),
             enumerate(conversations),
         )
         return [ms for timings in results for ms in timings]
