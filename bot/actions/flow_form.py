@@ -26,17 +26,15 @@ from flows.rasa_domain import FLOW_SLOT, FORM, STATE_SLOT
 from flows.record import referral_record
 from flows.state import ADDING, CONTROLS, DROPPED, SNAPSHOT, Step
 
-# The gateway's and this server's clocks may differ a little (two hosts): a message counts
-# as given up on only this long after the gateway said it would stop waiting.
-CLOCK_SLACK_SECONDS = 2.0
-
 
 def nobody_waits(tracker: Tracker) -> bool:
-    """True when the gateway stopped waiting for this message before it got here (Rasa was
-    slow, or an instance died holding the conversation's lock): the person was told the
-    bot could not answer, and will send it again."""
+    """True when the gateway will have stopped waiting for this message before the turn
+    ends (Rasa was slow, or an instance died holding the conversation's lock): the person
+    is told the bot could not answer, and will send it again. `answer_by` already keeps
+    time for the rest of the turn; the gateway and this server share a host, or a clock
+    kept by NTP (docs/operations.md)."""
     answer_by = metadata(tracker).answer_by
-    return bool(answer_by) and time.time() > answer_by + CLOCK_SLACK_SECONDS
+    return bool(answer_by) and time.time() > answer_by
 
 
 def answers_before(answers: dict[str, Any], asking: str | None) -> dict[str, Any]:

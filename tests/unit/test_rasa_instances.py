@@ -1,5 +1,6 @@
-"""Several Rasa instances behind one gateway: messages are dealt out among them in turn,
-and a message goes to another only when it never reached the first."""
+"""Several Rasa instances behind one gateway: each conversation keeps to one of them, the
+conversations spread across them, and a message goes to another instance only when it
+never reached the first."""
 
 from __future__ import annotations
 
@@ -108,17 +109,36 @@ def answers_counted(instance: int) -> float:
     return float(found)
 
 
-def test_messages_are_dealt_out_among_the_instances_in_turn() -> None:
+def test_each_conversation_keeps_to_one_instance_and_they_spread_across_them() -> None:
     with rasa_instance() as (first, to_first), rasa_instance() as (second, to_second):
         client = RasaClient(f"{first},{second}", timeout_seconds=5)
-        senders = [f"conversation-{n}" for n in range(5)]
-        for _turn in range(4):
+        senders = [f"conversation-{n}" for n in range(40)]
+        for _turn in range(3):
             for sender in senders:
                 assert client.send(sender, "hello", METADATA)[0].text == "What is your full name?"
         client._http.close()
-    # Both instances took half the turns, and turns of one conversation went to both.
-    assert (len(to_first), len(to_second)) == (10, 10)
-    assert set(to_first) == set(to_second) == set(senders)
+    assert len(to_first) + len(to_second) == 120
+    # Rasa's Redis lock holds a conversation to one turn at a time only on one instance.
+    assert set(to_first).isdisjoint(to_second)
+    assert len(set(to_first)) >= 5 and len(set(to_second)) >= 5
+
+
+def test_every_gateway_worker_sends_a_conversation_to_the_same_instance() -> None:
+    urls = "http://rasa-a:5005,http://rasa-b:5005,http://rasa-c:5005"
+    one, other = RasaClient(urls, 5), RasaClient(urls, 5)
+    for n in range(50):
+        order = one.instances_for(f"conversation-{n}")
+        assert order == other.instances_for(f"conversation-{n}")
+        assert sorted(order) == [0, 1, 2]
+
+
+def first_on(client: RasaClient, instance: int) -> str:
+    """A conversation whose own instance is this one."""
+    return next(
+        sender
+        for sender in (f"conversation-{n}" for n in range(1000))
+        if client.instances_for(sender)[0] == instance
+    )
 
 
 def test_an_instance_that_cannot_be_reached_is_passed_over_for_the_next() -> None:
@@ -140,7 +160,7 @@ def test_a_message_that_may_have_been_handled_is_never_sent_to_another(behaviour
     # (and kept the conversation's new state), so the next must not handle it again.
     with rasa_instance(behaviour) as (broken, to_broken), rasa_instance() as (fine, to_fine):
         client = RasaClient([broken, fine], timeout_seconds=0.5)
-        sender = "conversation-1"
+        sender = first_on(client, 0)
         with pytest.raises(RasaUnavailable):
             client.send(sender, "hello", METADATA)
         client._http.close()
@@ -151,11 +171,12 @@ def test_a_message_that_may_have_been_handled_is_never_sent_to_another(behaviour
 def test_an_instance_that_never_connects_is_given_up_on_in_a_second() -> None:
     with never_connecting() as gone, rasa_instance() as (up, received):
         client = RasaClient([gone, up], timeout_seconds=5)
+        sender = first_on(client, 0)
         started = time.monotonic()
-        assert client.send("conversation-1", "hello", METADATA)[0].text
+        assert client.send(sender, "hello", METADATA)[0].text
         took = time.monotonic() - started
         client._http.close()
-    assert received == ["conversation-1"]
+    assert received == [sender]
     assert 0.9 < took < 2.5
 
 
@@ -164,7 +185,7 @@ def test_however_many_instances_are_tried_a_turn_keeps_to_its_time_limit() -> No
         client = RasaClient([first, second, third], timeout_seconds=1.5)
         started = time.monotonic()
         with pytest.raises(RasaUnavailable):
-            client.send("conversation-1", "hello", METADATA)
+            client.send(first_on(client, 0), "hello", METADATA)
         took = time.monotonic() - started
         client._http.close()
     # A second for the first, the half second left for the second; the third never tried.
@@ -214,12 +235,16 @@ def test_two_rasa_instances_run_on_consecutive_ports_and_the_gateway_lists_both(
         assert command[command.index("--endpoints") + 1].endswith(f"rasa-endpoints-{port}.yml")
         assert specs[name].ready_url == f"http://127.0.0.1:{port}/webhooks/rest/"
     assert specs["gateway"].env["RASA_URL"] == "http://127.0.0.1:5100,http://127.0.0.1:5101"
+    # A dead instance's lock in Redis lasts the gateway's time limit (8 s) and a margin.
+    assert specs["rasa 2"].env["TICKET_LOCK_LIFETIME"] == "13"
 
 
 def test_one_rasa_instance_is_the_stack_as_before(tmp_path: Path) -> None:
     specs = {spec.name: spec for spec in triage_processes(config(tmp_path))}
     assert [name for name in specs if name.startswith("rasa")] == ["rasa"]
     assert specs["gateway"].env["RASA_URL"] == "http://127.0.0.1:5100"
+    # Locks in Rasa's memory go with it: Rasa's own lifetime is left alone.
+    assert "TICKET_LOCK_LIFETIME" not in specs["rasa"].env
 
 
 def test_several_rasa_instances_without_redis_are_refused_in_one_line(tmp_path: Path) -> None:

@@ -1,21 +1,22 @@
 """Talk to Rasa over its REST channel; a slow or dead Rasa is a value, not a crash.
 
 Rasa may run as several instances sharing one tracker store and one Redis lock store
-(`triage up --rasa-instances 2`, or one per host): RASA_URL lists them, comma-separated.
-Each message goes to the next instance in turn. Rasa reads the conversation from the
-tracker store at every message and takes its lock in Redis, so any instance can answer
-any turn, one turn of a conversation at a time and in order; dealing them out in turn
-spreads the load evenly. An instance that cannot be reached at all is passed over for the
-next. Only a refused connection is passed over: the message never reached that instance,
-so the next cannot handle it twice. A timeout or a connection lost mid-answer may have
-been handled, and is Rasa unavailable for this turn, as with a single instance.
+(`triage up --rasa-instances 2`): RASA_URL lists them, comma-separated.
+Each conversation keeps to one instance, chosen by a stable hash of its id (the same in
+every gateway worker and on every host), so the conversations spread across them. Rasa's
+Redis lock keeps one turn at a time per conversation only within one instance: two
+instances taking a ticket at once can both get it (Rasa issue 9213), so a conversation
+is never dealt out across instances that are up. An instance that cannot be connected to
+at all is passed over for the next: the message never reached it, so it is not handled
+twice. A timeout or a connection lost mid-answer may have been handled, and is Rasa
+unavailable for this turn, as with a single instance.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,8 +29,12 @@ from webhooks.observability import metrics
 
 log = logging.getLogger(__name__)
 
-# Seconds to connect to a Rasa instance: on loopback or a LAN it takes milliseconds.
+# Seconds to connect to a Rasa instance when there is another to try: on loopback or a
+# LAN it takes milliseconds.
 CONNECT_SECONDS = 1.0
+# Of a turn's time limit, what the bot keeps for the rest of the turn after taking the
+# message; it takes none that arrives later (flows.protocol.GatewayMetadata.answer_by).
+REST_OF_TURN_SECONDS = 1.0
 
 
 class RasaUnavailable(Exception):
@@ -66,38 +71,40 @@ class RasaClient:
         self.base_urls = tuple(url.rstrip("/") for url in urls)
         self.timeout_seconds = timeout_seconds
         self._http = requests.Session()
-        # next() on a count is atomic under the GIL: threads of one worker share it.
-        self._turns = itertools.count()
 
     @property
     def base_url(self) -> str:
         """The first instance (the only one, usually)."""
         return self.base_urls[0]
 
-    def next_instances(self) -> list[int]:
-        """The instances to try for the next message: the next in turn first, then the
-        others after it."""
-        first = next(self._turns) % len(self.base_urls)
+    def instances_for(self, sender: str) -> list[int]:
+        """The instances to try for this conversation: its own first, then the others."""
+        first = zlib.crc32(sender.encode()) % len(self.base_urls)
         return [(first + step) % len(self.base_urls) for step in range(len(self.base_urls))]
 
     def send(self, sender: str, text: str, metadata: GatewayMetadata) -> list[BotMessage]:
         """Send one user message; return the bot's replies in order."""
-        order = self.next_instances()
+        order = self.instances_for(sender)
         # One time limit for the whole turn, however many instances are tried.
         deadline = time.monotonic() + self.timeout_seconds
         for tried, instance in enumerate(order, start=1):
             remaining = max(deadline - time.monotonic(), 0.001)
-            # The bot acts on a message only while this client still waits for it.
-            stamped = replace(metadata, answer_by=round(time.time() + remaining, 3))
+            # The bot takes a message only while this client still waits for it, with
+            # time left for the rest of the turn (asking the next question, saving).
+            answer_by = time.time() + remaining - REST_OF_TURN_SECONDS
+            stamped = replace(metadata, answer_by=round(answer_by, 3))
             body = {"sender": sender, "message": text, "metadata": stamped.to_dict()}
             started = time.perf_counter()
             try:
                 response = self._http.post(
                     f"{self.base_urls[instance]}/webhooks/rest/webhook",
                     json=body,
-                    # A host that does not answer at all is given up on in a second,
-                    # leaving the rest of the time for another.
-                    timeout=(min(CONNECT_SECONDS, remaining), remaining),
+                    # With another instance to try, one that does not even connect is
+                    # given up on in a second, leaving the rest of the time for it.
+                    timeout=(
+                        min(CONNECT_SECONDS, remaining) if len(order) > 1 else remaining,
+                        remaining,
+                    ),
                 )
                 response.raise_for_status()
                 replies = response.json()
@@ -125,7 +132,8 @@ class RasaClient:
 
 
 def never_reached(error: Exception) -> bool:
-    """True when the connection was refused or never made: the request was not sent."""
+    """True when the connection was refused, timed out or never made: the request was
+    not sent."""
     if isinstance(error, requests.ConnectTimeout):
         return True
     if not isinstance(error, requests.ConnectionError) or not error.args:

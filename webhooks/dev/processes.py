@@ -6,6 +6,7 @@ runs one of them (a Procfile or a systemd unit per process).
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -21,7 +22,8 @@ RASA_VENV = PROJECT_ROOT / ".venv-rasa"
 MODEL_PATH = DEFAULT_VAR_DIR / "models" / "triage.tar.gz"
 # Files made at start for the processes to read (Rasa's endpoints).
 RUN_DIR = DEFAULT_VAR_DIR / "run"
-LOCK_LIFETIME_SECONDS = 10
+DEFAULT_RASA_TIMEOUT_SECONDS = 8.0
+LOCK_MARGIN_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -136,13 +138,21 @@ def rasa_environment() -> dict[str, str]:
         PYTHONWARNINGS="ignore",
         SANIC_HOST="127.0.0.1",
         PYTHONPATH=os.pathsep.join([str(BOT_DIR), str(PROJECT_ROOT)]),
-        # A conversation's lock, held by an instance that died mid-turn, lasts this long
-        # (Rasa's default is 60 s, each message of the conversation meanwhile answered
-        # "cannot answer"). The gateway gives up on a turn well before (8 s by default), and
-        # the bot does not act on a message given up on, so no live turn needs it longer.
-        TICKET_LOCK_LIFETIME=str(LOCK_LIFETIME_SECONDS),
     )
     return env
+
+
+def lock_lifetime_seconds(environ: Mapping[str, str]) -> int:
+    """How long a conversation's lock in Redis outlives an instance that died holding it
+    (Rasa's default is 60 s, each message of the conversation meanwhile answered "cannot
+    answer"): the gateway's time limit for a turn and a margin, so a turn still being
+    answered never loses its lock, and the bot takes no message given up on."""
+    raw = environ.get("RASA_TIMEOUT_SECONDS", "").strip()
+    try:
+        timeout = float(raw) if raw else DEFAULT_RASA_TIMEOUT_SECONDS
+    except ValueError:
+        timeout = DEFAULT_RASA_TIMEOUT_SECONDS
+    return math.ceil(timeout) + LOCK_MARGIN_SECONDS
 
 
 def triage_processes(config: StackConfig) -> list[ProcessSpec]:
@@ -165,6 +175,9 @@ def triage_processes(config: StackConfig) -> list[ProcessSpec]:
     rasa_env = dict(actions_env, ACTION_SERVER_URL=f"{config.actions_url}/webhook")
     rasa_env.pop(POSTGRESQL_SCHEMA, None)
     rasa_env.update(stores.environment())
+    if config.redis_url is not None:
+        # Locks in Rasa's memory die with it; only Redis keeps a dead instance's.
+        rasa_env["TICKET_LOCK_LIFETIME"] = str(lock_lifetime_seconds(os.environ))
     gateway_env = dict(os.environ)
     gateway_env.update(config.gateway_env)
     gateway_env.update(

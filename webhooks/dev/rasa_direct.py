@@ -54,7 +54,12 @@ def gateway_ms(walks: list[Walk], limit: int) -> list[float]:
     return [t.ms for walk in _chosen(walks, limit) for t in walk.turns if t.outcome == ANSWERED]
 
 
-def _play(rasa_url: str, replay: Replay, now: datetime, think_seconds: float) -> list[float]:
+def _play(
+    rasa_url: str, replay: Replay, now: datetime, think_seconds: float, start_after: float = 0.0
+) -> list[float]:
+    # People who start at once drift apart as their turns take different times; replayed
+    # in lockstep, every pause would end in a burst of them all at once.
+    time.sleep(start_after)
     sender = f"bench-direct-{uuid.uuid4().hex}"
     metadata = gateway_metadata(replay.target.team, "sms", now).to_dict()
     timings: list[float] = []
@@ -88,7 +93,15 @@ def replay_all(
     urls = [url.rstrip("/") for url in rasa_urls]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         results = pool.map(
-            lambda numbered: _play(urls[numbered[0] % len(urls)], numbered[1], now, think_seconds),
+            lambda numbered: _play(
+                urls[numbered[0] % len(urls)],
+                numbered[1],
+                now,
+                think_seconds,
+                start_after=think_seconds
+                * (numbered[0] % max(1, concurrency))
+                / max(1, concurrency),
+            ),
             enumerate(conversations),
         )
         return [ms for timings in results for ms in timings]
