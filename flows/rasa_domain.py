@@ -55,7 +55,12 @@ def build_domain(flows: dict[str, Flow]) -> dict[str, Any]:
         "intents": sorted(rasa_control_intents() | set(CONTROLS)),
         "slots": slots,
         "forms": {FORM: {"required_slots": names}},
-        "actions": [f"validate_{FORM}", *(f"action_ask_{name}" for name in names)],
+        # Rasa sends its whole domain (27 KB) with every call to an action named validate_*
+        # unless told not to; the form's validation never reads it.
+        "actions": [
+            {f"validate_{FORM}": {"send_domain": False}},
+            *(f"action_ask_{name}" for name in names),
+        ],
     }
 
 

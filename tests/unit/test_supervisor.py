@@ -319,7 +319,10 @@ def test_rasa_keeps_conversations_in_a_sqlite_file_beside_the_gateways(tmp_path:
 
     beside = tmp_path.resolve() / "var" / "triage-rasa.db"
     assert yaml.safe_load(endpoints.read_text()) == {
-        "action_endpoint": {"url": "http://127.0.0.1:5055/webhook"},
+        "action_endpoint": {
+            "url": "http://127.0.0.1:5055/webhook",
+            "enable_selective_domain": True,
+        },
         "tracker_store": {"type": ENCRYPTED_STORE, "dialect": "sqlite", "db": str(beside)},
         "lock_store": {"type": "in_memory"},
     }

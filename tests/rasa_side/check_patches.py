@@ -1,0 +1,181 @@
+"""Checks, in Rasa's own environment, that each patch in bot/rasa_patches gives what Rasa's
+own code gives. Run by tests/unit/test_rasa_patches.py; prints one line per check and
+exits 1 on the first difference, naming the conversation that shows it.
+
+    cd bot && ../.venv-rasa/bin/python ../tests/rasa_side/check_patches.py
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core import events as rasa_events
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
+    ActiveLoop,
+    AllSlotsReset,
+    BotUttered,
+    DefinePrevUserUtteredFeaturization,
+    Event,
+    FollowupAction,
+    LegacyForm,
+    LoopInterrupted,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.generator import TrainingDataGenerator
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+from rasa.shared.core.training_data.structures import StoryGraph
+from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
+from rasa_patches import action_payload, applied_events, event_types
+
+ROOT = Path(__file__).resolve().parents[2]
+rasas_applied_events = DialogueStateTracker.applied_events
+rasas_resolve = Event.resolve_by_type
+rasas_call = RemoteAction._action_call_format
+applied_events.install()
+event_types.install()
+action_payload.install()
+
+FORMS = ["referral_form", "other_form"]
+# Each makes a new event: the two lists are compared object by object.
+MAKERS: list[tuple[int, Callable[[], Event]]] = [
+    (12, lambda: UserUttered("hello", {"name": "greet"})),
+    (10, lambda: ActionExecuted("action_listen")),
+    (10, lambda: ActionExecuted(random.choice(FORMS))),
+    (4, lambda: ActionExecuted("utter_greet")),
+    (12, lambda: SlotSet("answer", random.randint(0, 3))),
+    (8, lambda: BotUttered("Next question")),
+    (3, lambda: ActiveLoop(random.choice(FORMS))),
+    (2, lambda: ActiveLoop(None)),
+    (1, lambda: LegacyForm(random.choice(FORMS))),
+    (2, lambda: ActionExecutionRejected(random.choice([*FORMS, "utter_greet"]))),
+    (2, lambda: DefinePrevUserUtteredFeaturization(False)),
+    (1, lambda: LoopInterrupted(True)),
+    (1, lambda: FollowupAction("utter_greet")),
+    (1, lambda: AllSlotsReset()),
+    (1, lambda: ActionReverted()),
+    (1, lambda: UserUtteranceReverted()),
+    (1, lambda: Restarted()),
+    (1, lambda: SessionStarted()),
+]
+WEIGHTS = [weight for weight, _ in MAKERS]
+
+
+def made_up_conversation(seed: int) -> list[Event]:
+    random.seed(seed)
+    length = random.choice([5, 20, 60, 200])
+    return [random.choices(MAKERS, WEIGHTS)[0][1]() for _ in range(length)]
+
+
+def form_conversation(turns: int) -> list[Event]:
+    """A referral's shape: one long form, a turn a message, slots and messages each turn."""
+    made: list[Event] = [ActionExecuted("action_session_start"), SessionStarted()]
+    made += [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"})]
+    made += [ActionExecuted("referral_form"), ActiveLoop("referral_form")]
+    for turn in range(turns):
+        made += [SlotSet("requested_slot", f"q{turn}"), BotUttered(f"Question {turn}")]
+        made += [ActionExecuted("action_listen"), UserUttered(f"answer {turn}")]
+        made += [SlotSet(f"q{turn}", "answer"), ActionExecuted("referral_form")]
+    made += [ActiveLoop(None), SlotSet("requested_slot", None), ActionExecuted("action_listen")]
+    return made
+
+
+def story_conversations() -> list[list[Event]]:
+    """Every conversation Rasa makes from this bot's rules and stories and the test
+    stories, as Rasa does for training."""
+    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    steps = []
+    stories = ROOT / "tests" / "rasa" / "test_conversations.yml"
+    for path in [*sorted((ROOT / "bot" / "data").glob("*.yml")), stories]:
+        steps += YAMLStoryReader(domain, str(path)).read_from_file(str(path))
+    trackers = TrainingDataGenerator(StoryGraph(steps), domain, augmentation_factor=0).generate()
+    return [list(tracker.events) for tracker in trackers]
+
+
+def same_applied_events(name: str, made: list[Event]) -> None:
+    tracker = DialogueStateTracker.from_events("check", made)
+    theirs = rasas_applied_events(tracker)
+    ours = tracker.applied_events()
+    if [id(event) for event in ours] != [id(event) for event in theirs]:
+        print(f"applied_events differs from Rasa's for {name}:")
+        print("  events: ", [str(event) for event in made])
+        print("  Rasa's: ", [str(event) for event in theirs])
+        print("  patched:", [str(event) for event in ours])
+        sys.exit(1)
+
+
+def check_applied_events() -> None:
+    made_up = [made_up_conversation(seed) for seed in range(3000)]
+    for seed, made in enumerate(made_up):
+        same_applied_events(f"made-up conversation {seed}", made)
+    for turns in (1, 2, 60):
+        same_applied_events(f"a form of {turns} turns", form_conversation(turns))
+    stories = story_conversations()
+    for number, made in enumerate(stories):
+        same_applied_events(f"story conversation {number}", made)
+    events = sum(len(made) for made in made_up) + sum(len(made) for made in stories)
+    print(
+        f"applied_events: as Rasa's for {len(made_up)} made-up conversations, 3 forms and "
+        f"{len(stories)} from the stories ({events} events)"
+    )
+
+
+def check_resolve_by_type() -> None:
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    for name in sorted(names):
+        if Event.resolve_by_type(name) is not rasas_resolve(name):
+            sys.exit(f"resolve_by_type differs from Rasa's for {name!r}")
+        if Event.resolve_by_type(name) is not rasas_resolve(name):  # from what is kept
+            sys.exit(f"resolve_by_type differs from Rasa's the second time for {name!r}")
+    if Event.resolve_by_type("topic") is not None:
+        sys.exit("resolve_by_type('topic') should be None, as in Rasa")
+    if Event.resolve_by_type("no_such_event", rasa_events.SlotSet) is not rasa_events.SlotSet:
+        sys.exit("resolve_by_type should give the default for a name it does not know")
+    try:
+        Event.resolve_by_type("no_such_event")
+    except ValueError:
+        pass
+    else:
+        sys.exit("resolve_by_type should refuse a name it does not know, as Rasa does")
+    print(f"resolve_by_type: as Rasa's for {len(names)} event types, 'topic' and an unknown name")
+
+
+def check_action_payload() -> None:
+    """Rasa's call to the action server, with the events from the latest message on."""
+    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    made = form_conversation(30)
+    made += [ActionExecuted("action_listen"), UserUttered("last answer", {"name": "inform"})]
+    made += [SlotSet("answer", 1)]
+    tracker = DialogueStateTracker.from_events("check", made, slots=domain.slots)
+    for selective, domain_sent in ((False, True), (True, False)):
+        url = "http://127.0.0.1:5055/webhook"
+        endpoint = EndpointConfig(url, enable_selective_domain=selective)
+        action = RemoteAction("validate_referral_form", endpoint)
+        theirs = rasas_call(action, tracker, domain)
+        ours = action._action_call_format(tracker, domain)
+        events = ours["tracker"].pop("events")
+        every = theirs["tracker"].pop("events")
+        if events != every[-2:] or events[0]["event"] != "user":
+            sys.exit(f"the action server should be sent this turn's events only, not {events}")
+        if ours != theirs or ("domain" in ours) is not domain_sent:
+            sys.exit("the action server should be sent what Rasa sends, but for the events")
+    print(f"action server call: as Rasa's, with this turn's 2 events of {len(every)}")
+
+
+if __name__ == "__main__":
+    check_action_payload()
+    check_resolve_by_type()
+    check_applied_events()

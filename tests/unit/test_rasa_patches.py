@@ -1,0 +1,66 @@
+"""The patches the Rasa server runs with (bot/rasa_patches) give what Rasa's own code
+gives: checked in Rasa's own environment by tests/rasa_side/check_patches.py, on
+thousands of made-up conversations, a referral-shaped form, and every conversation Rasa
+makes from this bot's rules and stories."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+
+def test_patched_rasa_gives_what_rasa_gives() -> None:
+    assert RASA_PYTHON.exists(), "Rasa's environment is missing: run `make setup` first"
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "bot"), "PYTHONWARNINGS": "ignore"}
+    environment["RASA_TELEMETRY_ENABLED"] = "false"
+    checked = subprocess.run(
+        [str(RASA_PYTHON), str(ROOT / "tests" / "rasa_side" / "check_patches.py")],
+        cwd=ROOT / "bot",
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "applied_events: as Rasa's for 3000 made-up conversations" in checked.stdout
+    assert "resolve_by_type: as Rasa's" in checked.stdout
+
+
+# What a tracker holds beyond this turn: the action server is sent none of it
+# (bot/rasa_patches/action_payload.py), so no action may read it.
+EARLIER_EVENTS = {
+    "events",
+    "events_after_latest_restart",
+    "applied_events",
+    "get_last_event_for",
+    "idx_after_latest_restart",
+    "slots_to_validate",
+}
+# rasa_sdk's form validation reads earlier events (slots_to_validate).
+READS_EARLIER_EVENTS = {"FormValidationAction"}
+
+
+def names_read(source: str) -> set[str]:
+    """A tracker's attributes read, and the classes that read earlier events used."""
+    tree = ast.parse(source)
+    attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return (attributes & EARLIER_EVENTS) | (names & READS_EARLIER_EVENTS)
+
+
+def test_no_action_reads_earlier_events() -> None:
+    for path in sorted((ROOT / "bot" / "actions").glob("*.py")):
+        read = names_read(path.read_text(encoding="utf-8"))
+        assert not read, f"{path.name} reads {sorted(read)}: the action server has this turn only"
+
+
+def test_the_check_sees_an_action_that_reads_earlier_events() -> None:
+    source = "def run(tracker):\n    events = [e for e in tracker.events if e]\n"
+    assert names_read(source) == {"events"}
+    assert names_read("class Form(FormValidationAction):\n    pass\n") == {"FormValidationAction"}
