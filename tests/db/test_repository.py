@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webhooks.db import accounts, conversations, referrals
-from webhooks.db.models import ApiToken, utcnow
+from webhooks.db.models import ApiToken, Referral, ReferralAnswer, utcnow
 
 PAYLOAD = {
     "flow_id": "south_essex",
@@ -101,3 +102,58 @@ def test_a_revoked_token_no_longer_works(session: Session) -> None:
     row.revoked_at = utcnow()
     session.commit()
     assert accounts.team_for_token(session, token) is None
+
+
+def test_answers_added_to_a_sent_referral_rewrite_only_what_changed(
+    engine: Engine, session: Session
+) -> None:
+    conversation = conversations.find_or_open_conversation(session, "south-essex", "sms", "+44")
+    # As the bot hands them over: each answer stamped when it was given.
+    first, birth, phone, consent = (
+        {**answer, "answered_at": f"2026-11-24T10:0{minute}:00+00:00"}
+        for minute, answer in enumerate(PAYLOAD["answers"])
+    )
+    essentials = {**PAYLOAD, "outcome": "essentials", "sent": True, "answers": [first, birth]}
+    referral = referrals.create_referral(session, conversation, essentials)
+    session.commit()
+    referral_id, kept_ids = referral.id, [answer.id for answer in referral.answers]
+
+    corrected = {**birth, "value": "1991-04-04", "display": "04/04/1991"}
+    adding = {**PAYLOAD, "outcome": "adding", "sent": True}
+    written: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "referral_answers" in statement and not statement.startswith("SELECT"):
+            written.append(statement.split()[0])
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        answers = [first, corrected, phone]
+        referrals.create_referral(session, conversation, {**adding, "answers": answers})
+        session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    # The corrected answer updated, the new one added; the unchanged one not touched.
+    assert sorted(written) == ["INSERT", "UPDATE"]
+    session.expunge_all()
+    stored = session.get(Referral, referral_id)
+    assert stored is not None
+    assert [answer.id for answer in stored.answers][:2] == kept_ids
+    assert [(a.position, a.question_id, a.value["v"], a.display) for a in stored.answers] == [
+        (0, "full_name", "Sam Jones", "Sam Jones"),
+        (1, "date_of_birth", "1991-04-04", "04/04/1991"),
+        (2, "contact_number", "+447911123456", "07911 123456"),
+    ]
+
+    # Gone back over: an answer no longer given is no longer held.
+    conversation = conversations.find_or_open_conversation(session, "south-essex", "sms", "+44")
+    referrals.create_referral(session, conversation, {**adding, "answers": [first, consent]})
+    session.commit()
+    session.expunge_all()
+    stored = session.get(Referral, referral_id)
+    assert stored is not None
+    assert [(a.question_id, a.value["v"]) for a in stored.answers] == [
+        ("full_name", "Sam Jones"),
+        ("consent_share", True),
+    ]
+    assert session.scalar(select(func.count()).select_from(ReferralAnswer)) == 2

@@ -5,6 +5,7 @@ Each function takes the session first and never commits.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,7 +98,6 @@ def create_referral(
         or enriching
         or Referral(reference=new_reference(), conversation_id=conversation.id)
     )
-    referral.answers.clear()
     if enriching is None:
         # When it was first sent: the queue counts the wait from then.
         referral.submitted_at = moment
@@ -122,21 +122,7 @@ def create_referral(
     reasons = reasons_for(given, moment) if complete else []
     referral.time_critical = bool(reasons)
     referral.time_critical_reasons = {"reasons": reasons} if reasons else None
-    for position, answer in enumerate(payload["answers"]):
-        referral.answers.append(
-            ReferralAnswer(
-                position=position,
-                question_id=str(answer["question_id"]),
-                kind=str(answer["kind"]),
-                label=str(answer["label"]),
-                prompt=str(answer["prompt"]),
-                value={"v": answer.get("value")},
-                display=str(answer.get("display") or ""),
-                skipped=bool(answer.get("skipped")),
-                section=answer.get("section") or None,
-                answered_at=_moment(answer.get("answered_at")) or moment,
-            )
-        )
+    _hold_answers(referral, payload["answers"], moment)
     referral.search_terms = terms_for(
         (answer.question_id, answer.display, answer.value.get("v"), answer.skipped)
         for answer in referral.answers
@@ -164,6 +150,45 @@ def create_referral(
     session.add(referral)
     session.flush()
     return referral
+
+
+def _hold_answers(referral: Referral, given: list[dict[str, Any]], moment: datetime) -> None:
+    """Make the referral's answers the payload's, in order, changing only what differs.
+
+    A referral sent on its essentials is handed over again whole after each later answer:
+    rewriting every answer each time (and encrypting it again) made each turn cost more
+    the further into the referral it came."""
+    held = list(referral.answers)
+    for position, answer in enumerate(given):
+        fields: dict[str, Any] = {
+            "position": position,
+            "question_id": str(answer["question_id"]),
+            "kind": str(answer["kind"]),
+            "label": str(answer["label"]),
+            "prompt": str(answer["prompt"]),
+            "value": {"v": answer.get("value")},
+            "display": str(answer.get("display") or ""),
+            "skipped": bool(answer.get("skipped")),
+            "section": answer.get("section") or None,
+            "answered_at": _moment(answer.get("answered_at")) or moment,
+        }
+        if position >= len(held):
+            referral.answers.append(ReferralAnswer(**fields))
+            continue
+        row = held[position]
+        for name, value in fields.items():
+            if not _same(getattr(row, name), value):
+                setattr(row, name, value)
+    for row in held[len(given) :]:
+        referral.answers.remove(row)
+
+
+def _same(stored: Any, value: Any) -> bool:
+    # A database may give a time back without its zone (SQLite): compare both in UTC.
+    if isinstance(stored, datetime) and isinstance(value, datetime):
+        return as_utc(stored) == as_utc(value)
+    # As JSON, so that True and 1 (equal in Python) are told apart.
+    return json.dumps(stored, sort_keys=True) == json.dumps(value, sort_keys=True)
 
 
 def holds_newer_answers(session: Session, conversation_id: str, payload: dict[str, Any]) -> bool:
