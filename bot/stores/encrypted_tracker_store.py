@@ -16,6 +16,9 @@ of event, `timestamp` when it happened, `intent_name` and `action_name` names fr
 domain (slot, action and form names; the gateway strips a leading "/" from what a person
 types, so a person cannot make Rasa record text of theirs as an intent name).
 
+A bot message that handed over a referral is kept without the record (the gateway keeps
+it): flows/kept_by_rasa.py says why.
+
 Rows written before this store was used are plain JSON; they are still read, so an
 upgrade keeps the conversations under way, and `triage keys rotate` encrypts them.
 """
@@ -34,6 +37,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base
+
+from flows.kept_by_rasa import kept_copy
 
 KEYS_VARIABLE = "TRIAGE_DATA_KEYS"
 
@@ -98,7 +103,7 @@ class EncryptedEventData(sa.types.TypeDecorator):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return self._keys.encrypt(value.encode("utf-8")).decode("ascii")
+        return self._keys.encrypt(kept_copy(value).encode("utf-8")).decode("ascii")
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or is_plain(value):

@@ -2,11 +2,12 @@
 own code gives. Run by tests/unit/test_rasa_patches.py; prints one line per check and
 exits 1 on the first difference, naming the conversation that shows it.
 
-    cd bot && ../.venv-rasa/bin/python ../tests/rasa_side/check_patches.py
+    cd bot && PYTHONPATH=.:.. ../.venv-rasa/bin/python ../tests/rasa_side/check_patches.py
 """
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 from collections.abc import Callable
@@ -40,6 +41,8 @@ from rasa.shared.core.training_data.structures import StoryGraph
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from rasa_patches import action_payload, applied_events, event_types
+
+from flows.kept_by_rasa import kept_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 rasas_applied_events = DialogueStateTracker.applied_events
@@ -175,7 +178,24 @@ def check_action_payload() -> None:
     print(f"action server call: as Rasa's, with this turn's 2 events of {len(every)}")
 
 
+def check_kept_copy() -> None:
+    """A hand-over as Rasa writes it is kept without its record, and reads back."""
+    record = {"outcome": "adding", "answers": [{"question_id": "full_name", "value": "Sam"}]}
+    said = BotUttered("Thank you", {"custom": {"referral": record}})
+    kept = json.loads(kept_copy(json.dumps(said.as_dict())))
+    if kept["data"]["custom"] != {"handed_over": {"kind": "referral", "outcome": "adding"}}:
+        sys.exit(f"a hand-over should be kept without its record, not as {kept}")
+    back = Event.from_parameters(kept)
+    if not isinstance(back, BotUttered) or back.text != "Thank you":
+        sys.exit("a hand-over kept without its record should still read back as Rasa's")
+    plain = json.dumps(BotUttered("Is your referral about you?").as_dict())
+    if kept_copy(plain) != plain:
+        sys.exit("a bot message that hands nothing over should be kept as it is")
+    print("kept copy: a hand-over as Rasa writes it is kept without its record, and reads back")
+
+
 if __name__ == "__main__":
+    check_kept_copy()
     check_action_payload()
     check_resolve_by_type()
     check_applied_events()

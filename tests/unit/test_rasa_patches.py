@@ -16,7 +16,8 @@ RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
 def test_patched_rasa_gives_what_rasa_gives() -> None:
     assert RASA_PYTHON.exists(), "Rasa's environment is missing: run `make setup` first"
-    environment = {**os.environ, "PYTHONPATH": str(ROOT / "bot"), "PYTHONWARNINGS": "ignore"}
+    path = os.pathsep.join([str(ROOT / "bot"), str(ROOT)])  # as the stack runs Rasa
+    environment = {**os.environ, "PYTHONPATH": path, "PYTHONWARNINGS": "ignore"}
     environment["RASA_TELEMETRY_ENABLED"] = "false"
     checked = subprocess.run(
         [str(RASA_PYTHON), str(ROOT / "tests" / "rasa_side" / "check_patches.py")],
@@ -30,6 +31,8 @@ def test_patched_rasa_gives_what_rasa_gives() -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "applied_events: as Rasa's for 3000 made-up conversations" in checked.stdout
     assert "resolve_by_type: as Rasa's" in checked.stdout
+    assert "action server call: as Rasa's" in checked.stdout
+    assert "kept copy: a hand-over as Rasa writes it is kept without its record" in checked.stdout
 
 
 # What a tracker holds beyond this turn: the action server is sent none of it
