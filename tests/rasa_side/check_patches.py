@@ -7,13 +7,19 @@ exits 1 on the first difference, naming the conversation that shows it.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import random
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
+from cryptography.fernet import Fernet
 from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core import events as rasa_events
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -35,12 +41,14 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.generator import TrainingDataGenerator
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.core.training_data.structures import StoryGraph
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from rasa_patches import action_payload, applied_events, event_types
+from stores.encrypted_tracker_store import KEYS_VARIABLE, EncryptedSQLTrackerStore
+from stores.opened_events import OpenedEvents
 
 from flows.kept_by_rasa import kept_copy
 
@@ -194,7 +202,63 @@ def check_kept_copy() -> None:
     print("kept copy: a hand-over as Rasa writes it is kept without its record, and reads back")
 
 
+def check_store_reads_as_rasa(folder: Path) -> None:
+    """The encrypted store reads a conversation back as Rasa's own reading of it does."""
+    os.environ[KEYS_VARIABLE] = Fernet.generate_key().decode("ascii")
+    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    store_db = str(folder / "rasa.db")
+    store = EncryptedSQLTrackerStore(domain, dialect="sqlite", db=store_db)
+    made = form_conversation(20)
+    made += [SessionStarted(), ActionExecuted("action_listen"), UserUttered("hi again")]
+    asyncio.run(store.save(DialogueStateTracker.from_events("check", made, slots=domain.slots)))
+    for every_session in (False, True):
+        ours = asyncio.run(store._retrieve("check", every_session))
+        theirs = asyncio.run(SQLTrackerStore._retrieve(store, "check", every_session))
+        if ours is None or theirs is None:
+            sys.exit("the store should read the conversation back")
+        if ours.current_state(EventVerbosity.ALL) != theirs.current_state(EventVerbosity.ALL):
+            sys.exit(f"the store reads differently from Rasa (every session: {every_session})")
+    if asyncio.run(store._retrieve("nobody", False)) is not None:
+        sys.exit("the store should read nothing for a conversation it does not hold")
+    print("tracker store: reads a conversation back as Rasa does, this session or all")
+
+    # Saved or read once, an event is not decrypted again; a new process opens them all.
+    again = EncryptedSQLTrackerStore(domain, db=store_db)
+    for fresh, every_one in ((store, False), (again, True)):
+        data_type = fresh.SQLEvent.__table__.c.data.type
+        opened: list[bytes] = []
+        keys = data_type._keys
+        data_type._keys = SimpleNamespace(
+            decrypt=lambda token, keys=keys, opened=opened: (
+                opened.append(token) or keys.decrypt(token)
+            )
+        )
+        read = asyncio.run(fresh._retrieve("check", True))
+        expected = len(read.events) if read and every_one else 0
+        if len(opened) != expected:
+            sys.exit(f"reading again decrypted {len(opened)} events, not {expected}")
+    print("tracker store: an event saved or read once is not decrypted again")
+
+
+def check_opened_events() -> None:
+    now = [0.0]
+    opened = OpenedEvents(limit=10, keep_seconds=60, clock=lambda: now[0])
+    opened.put("a", "12345")
+    opened.put("b", "12345")
+    found = opened.get("a")
+    opened.put("c", "123")  # over the limit: the least lately read goes
+    if (found, opened.get("b"), opened.get("a"), len(opened)) != ("12345", None, "12345", 2):
+        sys.exit("opened events should keep within their limit, the most lately read")
+    now[0] = 61.0
+    if opened.get("a") is not None or len(opened) or opened.size:
+        sys.exit("an opened event should be forgotten a while after it was last read")
+    print("opened events: kept within their limit, and forgotten a while after last read")
+
+
 if __name__ == "__main__":
+    check_opened_events()
+    with tempfile.TemporaryDirectory() as folder:
+        check_store_reads_as_rasa(Path(folder))
     check_kept_copy()
     check_action_payload()
     check_resolve_by_type()

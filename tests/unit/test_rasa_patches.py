@@ -32,6 +32,9 @@ def test_patched_rasa_gives_what_rasa_gives() -> None:
     assert "applied_events: as Rasa's for 3000 made-up conversations" in checked.stdout
     assert "resolve_by_type: as Rasa's" in checked.stdout
     assert "action server call: as Rasa's" in checked.stdout
+    assert "tracker store: reads a conversation back as Rasa does" in checked.stdout
+    assert "tracker store: an event saved or read once is not decrypted again" in checked.stdout
+    assert "opened events: kept within their limit, and forgotten" in checked.stdout
     assert "kept copy: a hand-over as Rasa writes it is kept without its record" in checked.stdout
 
 
