@@ -4,9 +4,10 @@ once rather than at every turn.
 Rasa reads every event of a conversation again at each turn; decrypting them was a fifth
 of a late turn's time in a long referral (py-spy). A token always opens to the same text,
 so what it opened to can be kept. Kept in this process's memory only, as the
-conversations it is answering are: at most `limit` characters in all, and nothing longer
+conversations it is answering are: at most `limit` characters in all (tokens and text,
+and a few hundred for each entry's own keeping), and, swept every minute, nothing longer
 than `keep_seconds` after it was last read, so a conversation purged from the database is
-soon gone from here too.
+soon gone from here too, whether or not anyone is talking to the bot.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from collections.abc import Callable
 
 LIMIT_CHARACTERS = 32_000_000
 KEEP_SECONDS = 30 * 60
+SWEEP_SECONDS = 60.0
+# What an entry costs beyond its two strings (the tuple, the time, the dictionary's slot).
+ENTRY_OVERHEAD = 300
 
 
 class OpenedEvents:
@@ -26,6 +30,7 @@ class OpenedEvents:
         limit: int = LIMIT_CHARACTERS,
         keep_seconds: float = KEEP_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        sweep_seconds: float | None = SWEEP_SECONDS,
     ) -> None:
         self.limit = limit
         self.keep_seconds = keep_seconds
@@ -34,6 +39,8 @@ class OpenedEvents:
         # token -> (opened text, when last read); the least lately read first.
         self._opened: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._sweep_seconds = sweep_seconds
+        self._sweeping: threading.Thread | None = None
 
     def get(self, token: str) -> str | None:
         with self._lock:
@@ -50,7 +57,13 @@ class OpenedEvents:
             if token in self._opened:
                 return
             self._opened[token] = (opened, self.clock())
-            self.size += len(opened)
+            self.size += _cost(token, opened)
+            self._forget_old()
+            self._sweep_in_the_background()
+
+    def sweep(self) -> None:
+        """Forget what is too old now, as the background sweep does every minute."""
+        with self._lock:
             self._forget_old()
 
     def __len__(self) -> int:
@@ -63,4 +76,22 @@ class OpenedEvents:
             if self.size <= self.limit and read_at >= too_old:
                 return
             del self._opened[token]
-            self.size -= len(opened)
+            self.size -= _cost(token, opened)
+
+    def _sweep_in_the_background(self) -> None:
+        # Started with the first event kept (called holding the lock), not on import.
+        if self._sweep_seconds is None or self._sweeping is not None:
+            return
+        every = self._sweep_seconds
+
+        def sweep_forever() -> None:
+            while True:
+                time.sleep(every)
+                self.sweep()
+
+        self._sweeping = threading.Thread(target=sweep_forever, name="opened-events", daemon=True)
+        self._sweeping.start()
+
+
+def _cost(token: str, opened: str) -> int:
+    return len(token) + len(opened) + ENTRY_OVERHEAD

@@ -157,3 +157,29 @@ def test_answers_added_to_a_sent_referral_rewrite_only_what_changed(
         ("consent_share", True),
     ]
     assert session.scalar(select(func.count()).select_from(ReferralAnswer)) == 2
+
+
+def test_an_answer_changed_to_an_equal_looking_value_or_first_stamped_is_stored(
+    session: Session,
+) -> None:
+    conversation = conversations.find_or_open_conversation(session, "south-essex", "sms", "+44")
+    answer = {**PAYLOAD["answers"][3], "answered_at": None}
+    essentials = {**PAYLOAD, "outcome": "essentials", "sent": True, "answers": [answer]}
+    referral_id = referrals.create_referral(session, conversation, essentials).id
+    session.commit()
+    stored = session.get(Referral, referral_id)
+    assert stored is not None
+    stored.answers[0].answered_at = None  # as rows stored before answers were stamped
+    session.commit()
+
+    # True and 1 are equal in Python, not in what the practitioner reads.
+    changed = {**answer, "value": 1, "answered_at": "2026-11-24T10:05:00+00:00"}
+    adding = {**PAYLOAD, "outcome": "adding", "sent": True, "answers": [changed]}
+    referrals.create_referral(session, conversation, adding)
+    session.commit()
+    session.expunge_all()
+    stored = session.get(Referral, referral_id)
+    assert stored is not None
+    [held] = stored.answers
+    assert held.value == {"v": 1} and held.value["v"] is not True
+    assert held.answered_at is not None

@@ -13,6 +13,7 @@ import os
 import random
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -209,6 +210,8 @@ def check_store_reads_as_rasa(folder: Path) -> None:
     store_db = str(folder / "rasa.db")
     store = EncryptedSQLTrackerStore(domain, dialect="sqlite", db=store_db)
     made = form_conversation(20)
+    handed_over = {"custom": {"referral": {"outcome": "adding", "answers": [{"value": "Sam"}]}}}
+    made += [BotUttered("Thank you", handed_over)]
     made += [SessionStarted(), ActionExecuted("action_listen"), UserUttered("hi again")]
     asyncio.run(store.save(DialogueStateTracker.from_events("check", made, slots=domain.slots)))
     for every_session in (False, True):
@@ -224,6 +227,7 @@ def check_store_reads_as_rasa(folder: Path) -> None:
 
     # Saved or read once, an event is not decrypted again; a new process opens them all.
     again = EncryptedSQLTrackerStore(domain, db=store_db)
+    states = []
     for fresh, every_one in ((store, False), (again, True)):
         data_type = fresh.SQLEvent.__table__.c.data.type
         opened: list[bytes] = []
@@ -237,21 +241,31 @@ def check_store_reads_as_rasa(folder: Path) -> None:
         expected = len(read.events) if read and every_one else 0
         if len(opened) != expected:
             sys.exit(f"reading again decrypted {len(opened)} events, not {expected}")
+        states.append(json.dumps(read.current_state(EventVerbosity.ALL) if read else None))
+    # What was kept opened reads as what a new process decrypts: the kept copy, not the sent.
+    if states[0] != states[1] or "Sam" in states[0] or '"handed_over"' not in states[0]:
+        sys.exit("events kept opened should read as a new process reads them, records left out")
     print("tracker store: an event saved or read once is not decrypted again")
 
 
 def check_opened_events() -> None:
     now = [0.0]
-    opened = OpenedEvents(limit=10, keep_seconds=60, clock=lambda: now[0])
-    opened.put("a", "12345")
-    opened.put("b", "12345")
+    opened = OpenedEvents(limit=820, keep_seconds=60, clock=lambda: now[0], sweep_seconds=None)
+    opened.put("a", "x" * 100)  # each costs 1 + 100 + 300
+    opened.put("b", "x" * 100)
     found = opened.get("a")
-    opened.put("c", "123")  # over the limit: the least lately read goes
-    if (found, opened.get("b"), opened.get("a"), len(opened)) != ("12345", None, "12345", 2):
+    opened.put("c", "x" * 10)  # over the limit: the least lately read goes
+    if (found, opened.get("b"), opened.get("a"), len(opened)) != ("x" * 100, None, "x" * 100, 2):
         sys.exit("opened events should keep within their limit, the most lately read")
     now[0] = 61.0
-    if opened.get("a") is not None or len(opened) or opened.size:
+    opened.sweep()  # with nobody talking, the sweep forgets them
+    if len(opened) or opened.size:
         sys.exit("an opened event should be forgotten a while after it was last read")
+    swept = OpenedEvents(keep_seconds=0.05, sweep_seconds=0.05)
+    swept.put("a", "text")
+    time.sleep(0.3)
+    if len(swept):
+        sys.exit("the background sweep should forget an opened event once it is too old")
     print("opened events: kept within their limit, and forgotten a while after last read")
 
 

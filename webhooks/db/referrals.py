@@ -15,6 +15,7 @@ from typing import Any
 import phonenumbers
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from flows.state import ADDING, DROPPED, ESSENTIALS
 from webhooks.db import crypto
@@ -179,11 +180,15 @@ def _hold_answers(referral: Referral, given: list[dict[str, Any]], moment: datet
         for name, value in fields.items():
             if not _same(getattr(row, name), value):
                 setattr(row, name, value)
+                # SQLAlchemy compares with ==, to which {"v": True} and {"v": 1} are equal.
+                flag_modified(row, name)
     for row in held[len(given) :]:
         referral.answers.remove(row)
 
 
 def _same(stored: Any, value: Any) -> bool:
+    if stored is None or value is None:
+        return stored is value
     # A database may give a time back without its zone (SQLite): compare both in UTC.
     if isinstance(stored, datetime) and isinstance(value, datetime):
         return as_utc(stored) == as_utc(value)
