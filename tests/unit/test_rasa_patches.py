@@ -48,16 +48,28 @@ EARLIER_EVENTS = {
     "idx_after_latest_restart",
     "slots_to_validate",
 }
-# rasa_sdk's form validation reads earlier events (slots_to_validate).
-READS_EARLIER_EVENTS = {"FormValidationAction"}
+# rasa_sdk's form validation reads earlier events (slots_to_validate); and the domain,
+# which Rasa does not send either (selective domain; `send_domain: false` on the form's
+# validation), arrives as an empty dict.
+READS_EARLIER_EVENTS = {"FormValidationAction", "domain"}
 
 
 def names_read(source: str) -> set[str]:
-    """A tracker's attributes read, and the classes that read earlier events used."""
+    """What an action reads that the action server is not sent: a tracker's earlier
+    events (as an attribute, or named to getattr), the domain, rasa_sdk's form validation."""
     tree = ast.parse(source)
     attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
-    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    return (attributes & EARLIER_EVENTS) | (names & READS_EARLIER_EVENTS)
+    named = {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+    read = {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    return ((attributes | named) & EARLIER_EVENTS) | (read & READS_EARLIER_EVENTS)
 
 
 def test_no_action_reads_earlier_events() -> None:
@@ -70,3 +82,7 @@ def test_the_check_sees_an_action_that_reads_earlier_events() -> None:
     source = "def run(tracker):\n    events = [e for e in tracker.events if e]\n"
     assert names_read(source) == {"events"}
     assert names_read("class Form(FormValidationAction):\n    pass\n") == {"FormValidationAction"}
+    assert names_read("def run(tracker):\n    return getattr(tracker, 'events')\n") == {"events"}
+    reads_domain = "def run(tracker, domain):\n    return domain['slots']\n"
+    assert names_read(reads_domain) == {"domain"}
+    assert names_read("def run(tracker, domain):\n    return []\n") == set()
