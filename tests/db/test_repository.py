@@ -10,7 +10,7 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from webhooks.db import accounts, conversations, referrals
+from webhooks.db import accounts, conversations, crypto, referrals, search_terms
 from webhooks.db.models import ApiToken, Referral, ReferralAnswer, utcnow
 
 PAYLOAD = {
@@ -117,6 +117,8 @@ def test_answers_added_to_a_sent_referral_rewrite_only_what_changed(
     referral = referrals.create_referral(session, conversation, essentials)
     session.commit()
     referral_id, kept_ids = referral.id, [answer.id for answer in referral.answers]
+    session.expunge_all()  # the next answer comes in another request
+    conversation = conversations.find_or_open_conversation(session, "south-essex", "sms", "+44")
 
     corrected = {**birth, "value": "1991-04-04", "display": "04/04/1991"}
     adding = {**PAYLOAD, "outcome": "adding", "sent": True}
@@ -183,3 +185,67 @@ def test_an_answer_changed_to_an_equal_looking_value_or_first_stamped_is_stored(
     [held] = stored.answers
     assert held.value == {"v": 1} and held.value["v"] is not True
     assert held.answered_at is not None
+
+
+def test_a_later_answer_joins_a_sent_referral_without_reading_back_what_is_stored(
+    engine: Engine, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conversation = conversations.find_or_open_conversation(session, "south-essex", "sms", "+44")
+    name, birth, phone, consent = (
+        {**answer, "answered_at": f"2026-11-24T10:0{minute}:00+00:00"}
+        for minute, answer in enumerate(PAYLOAD["answers"])
+    )
+    essentials = {**PAYLOAD, "outcome": "essentials", "sent": True, "answers": [name, phone]}
+    referral_id = referrals.create_referral(session, conversation, essentials).id
+    session.commit()
+    session.expunge_all()  # a later turn is another request: nothing of it in memory
+
+    opened: list[str] = []
+    written: list[str] = []
+    decrypt = crypto.decrypt
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "referral_answers" not in statement:
+            return
+        if statement.startswith("SELECT") and "referral_answers.prompt" in statement:
+            written.append("SELECT of the encrypted columns")
+        elif statement.startswith("UPDATE"):
+            written.append(statement.split(" WHERE ")[0])
+        elif not statement.startswith("SELECT"):
+            written.append(statement.split()[0])
+
+    # The flow puts each answer in its place: a later one may come between earlier ones.
+    for answers in ([name, birth, phone], [name, birth, phone, consent]):
+        conversation = conversations.find_or_open_conversation(session, "south-essex", "sms", "+44")
+        adding = {**PAYLOAD, "outcome": "adding", "sent": True, "answers": answers}
+        with monkeypatch.context() as patched:
+            patched.setattr(crypto, "decrypt", lambda token: opened.append(token) or decrypt(token))
+            event.listen(engine, "before_cursor_execute", note)
+            try:
+                referrals.create_referral(session, conversation, adding)
+                session.commit()
+            finally:
+                event.remove(engine, "before_cursor_execute", note)
+        session.expunge_all()
+    # Each turn's cost is the new answer (and the place of those after it), not every
+    # answer before it: nothing stored is decrypted or written again.
+    assert opened == []
+    # (one column set: the phone number's place, moved down by the date of birth)
+    assert "," not in "".join(written)
+    assert sorted(w.split("=")[0] for w in written) == [
+        "INSERT",
+        "INSERT",
+        "UPDATE referral_answers SET position",
+    ]
+    stored = session.get(Referral, referral_id)
+    assert stored is not None
+    assert [(a.position, a.question_id, a.value["v"]) for a in stored.answers] == [
+        (0, "full_name", "Sam Jones"),
+        (1, "date_of_birth", "1991-04-03"),
+        (2, "contact_number", "+447911123456"),
+        (3, "consent_share", True),
+    ]
+    # Found by the number and the name given, as before.
+    terms = stored.search_terms.split()
+    assert search_terms.phone_token("+447911123456") in terms
+    assert set(search_terms.name_search(crypto.search_words("Sam Jones"))) <= set(terms)

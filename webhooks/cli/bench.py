@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import threading
 from datetime import datetime, timezone
@@ -26,7 +27,15 @@ from flows import load_flows
 from webhooks.cli.common import database_url_from_env, default_gateway_url, team_directory
 from webhooks.core.rasa_client import rasa_urls
 from webhooks.dev import procs
-from webhooks.dev.load import CHANNELS, SMS, Load, LoadPlan, LoadResult, figures
+from webhooks.dev.load import (
+    CHANNELS,
+    NUMBERS_PER_TEAM,
+    SMS,
+    Load,
+    LoadPlan,
+    LoadResult,
+    figures,
+)
 from webhooks.dev.rasa_direct import ReplayError, comparison, gateway_ms, replay_all, replays
 from webhooks.dev.secrets import secret_or_dev
 from webhooks.dev.soak import RasaKiller, check_ledger
@@ -267,6 +276,13 @@ def _measure(
     help="Replay some conversations straight to Rasa for comparison.",
 )
 @click.option(
+    "--first-number",
+    type=click.IntRange(0, NUMBERS_PER_TEAM - 1),
+    metavar="N",
+    help="Text from +447700900N on [default: a random N, so that a run seldom carries on "
+    "an earlier run's conversations, which have grown longer].",
+)
+@click.option(
     "--check/--no-check",
     default=True,
     show_default=True,
@@ -284,6 +300,7 @@ def bench(
     channel: str,
     think: float,
     rasa_direct: bool,
+    first_number: int | None,
     check: bool,
 ) -> None:
     """Run whole SMS referrals, many at once, against the running stack."""
@@ -301,6 +318,7 @@ def bench(
         seconds=minutes * 60 if minutes is not None else None,
         patience=Patience(give_up_seconds=give_up_after, think_seconds=think),
         channel=channel,
+        first_number=secrets.randbelow(NUMBERS_PER_TEAM) if first_number is None else first_number,
     )
     _check_gateway(url)
     result, report = _measure(plan, urls, kill_rasa_after)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -110,9 +111,12 @@ class FlowEndings:
                     referrals.sent_for_more(self.work.session, conversation_id)
                 )
                 referral = referrals.create_referral(
-                    self.work.session, message.conversation, payload, at=self.now
+                    self.work.session,
+                    message.conversation,
+                    payload,
+                    at=self.now,
+                    choose_pathway=partial(pathway_for, team.hours),
                 )
-                referral.pathway = pathway_for(team.hours, referrals.given_answers(referral))
                 queue_urgent_alerts(self.work.session, referral.conversation_id, team, self.now)
             # Checkpoint: stored before anyone hears "sent".
             self.work.commit()

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -149,10 +150,14 @@ class Ingester:
                 # when newer answers of the same referral have been stored since: they
                 # hold everything this does.
                 return
-            referral = referrals.create_referral(session, conversation, kept.record, at=at)
             team = self.teams.by_id(conversation.team_id)
-            if team is not None:
-                referral.pathway = pathway_for(team.hours, referrals.given_answers(referral))
+            referral = referrals.create_referral(
+                session,
+                conversation,
+                kept.record,
+                at=at,
+                choose_pathway=None if team is None else partial(pathway_for, team.hours),
+            )
             self._alert(session, conversation, now)
             session.commit()
             log.info("spooled referral %s stored for team %s", referral.id, referral.team_id)

@@ -277,6 +277,10 @@ class ReferralAnswer(Base):
     skipped: Mapped[bool] = mapped_column(default=False, server_default=false())
     section: Mapped[str | None] = mapped_column(String(64), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # A keyed hash of the answer as the bot handed it over (webhooks/db/crypto.py): a later
+    # hand-over of the same referral tells what changed without decrypting what is stored.
+    # NULL for rows from before it (and for anything that changes an answer elsewhere).
+    digest: Mapped[str | None] = mapped_column(String(64), default=None)
 
     referral: Mapped[Referral] = relationship(back_populates="answers")
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy import ColumnElement, Select, and_, delete, func, inspect, or_, select
+from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from flows.state import ADDING, DROPPED, ESSENTIALS
 from webhooks.db import crypto
@@ -78,8 +79,12 @@ def create_referral(
     conversation: Conversation,
     payload: dict[str, Any],
     at: datetime | None = None,
+    choose_pathway: Callable[[Mapping[str, object]], str | None] | None = None,
 ) -> Referral:
-    """Store a referral with every answer: finished (in the queue) or stopped (incomplete)."""
+    """Store a referral with every answer: finished (in the queue) or stopped (incomplete).
+
+    `choose_pathway` sets the referral's pathway from the answers given, when they are
+    stored (an older copy of answers stored since changes nothing)."""
     moment = at or utcnow()
     complete = payload.get("complete", True) is not False
     outcome = str(payload.get("outcome") or ("complete" if complete else "stopped"))
@@ -88,7 +93,7 @@ def create_referral(
     # essentials sent again are a new referral: the person started over after one.
     adding = bool(payload.get("sent")) and outcome != ESSENTIALS
     enriching = sent_for_more(session, conversation.id) if adding else None
-    if enriching is not None and _is_older(payload, enriching):
+    if enriching is not None and _is_older(payload, _newest_answer(session, enriching)):
         # A copy kept on disk while the database was down, stored after newer answers:
         # what the referral holds already includes everything it says.
         return enriching
@@ -115,19 +120,28 @@ def create_referral(
     referral.scores = {"scores": list(payload["scores"])} if payload.get("scores") else None
     # Risk shown at any point of the conversation makes the referral urgent.
     referral.urgent = has_risk_flags(session, conversation.id)
+    answers: list[dict[str, Any]] = list(payload["answers"])
     given = {
         str(answer["question_id"]): answer.get("value")
-        for answer in payload["answers"]
+        for answer in answers
         if not answer.get("skipped")
     }
     reasons = reasons_for(given, moment) if complete else []
     referral.time_critical = bool(reasons)
     referral.time_critical_reasons = {"reasons": reasons} if reasons else None
-    _hold_answers(referral, payload["answers"], moment)
+    _hold_answers(session, referral, answers, moment)
+    # From the answers as given: what the referral now holds, without reading it back.
     referral.search_terms = terms_for(
-        (answer.question_id, answer.display, answer.value.get("v"), answer.skipped)
-        for answer in referral.answers
+        (
+            str(answer["question_id"]),
+            str(answer.get("display") or ""),
+            answer.get("value"),
+            bool(answer.get("skipped")),
+        )
+        for answer in answers
     )
+    if choose_pathway is not None:
+        referral.pathway = choose_pathway(given)
     # Each consent as last answered, except that a withdrawal stands whatever comes
     # after it; one no longer answered (gone back over) is no longer recorded.
     wanted = {str(consent["recipient"]): consent for consent in payload.get("consents") or []}
@@ -153,47 +167,71 @@ def create_referral(
     return referral
 
 
-def _hold_answers(referral: Referral, given: list[dict[str, Any]], moment: datetime) -> None:
-    """Make the referral's answers the payload's, in order, changing only what differs.
+def answer_digest(answer: dict[str, Any]) -> str:
+    """A keyed hash of one answer as the bot handed it over (never its text)."""
+    handed = json.dumps(answer, sort_keys=True, separators=(",", ":"), default=str)
+    return lookup_hash(f"answer:{handed}")
 
-    A referral sent on its essentials is handed over again whole after each later answer:
-    rewriting every answer each time (and encrypting it again) made each turn cost more
-    the further into the referral it came."""
-    held = list(referral.answers)
+
+def _hold_answers(
+    session: Session, referral: Referral, given: list[dict[str, Any]], moment: datetime
+) -> None:
+    """Make the referral's answers the payload's, in order, writing only what changed.
+
+    A referral sent on its essentials is handed over again whole after each later answer,
+    with the new one in its place among the rest. Reading back and decrypting every stored
+    answer to compare made each turn cost more the further into the referral it came: the
+    answers are read without their encrypted columns and compared by digest, and each is
+    matched by its question, so one put in between moves the rest without rewriting them."""
+    if referral.id is not None and "answers" in inspect(referral).unloaded:
+        held_rows = session.scalars(
+            select(ReferralAnswer)
+            .where(ReferralAnswer.referral_id == referral.id)
+            .order_by(ReferralAnswer.position)
+            .options(defer(ReferralAnswer.prompt), defer(ReferralAnswer.value))
+            .options(defer(ReferralAnswer.display))
+        ).all()
+        set_committed_value(referral, "answers", list(held_rows))
+    unmatched: dict[str, deque[ReferralAnswer]] = {}
+    for row in referral.answers:
+        unmatched.setdefault(row.question_id, deque()).append(row)
+    kept: list[ReferralAnswer] = []
     for position, answer in enumerate(given):
-        fields: dict[str, Any] = {
-            "position": position,
-            "question_id": str(answer["question_id"]),
-            "kind": str(answer["kind"]),
-            "label": str(answer["label"]),
-            "prompt": str(answer["prompt"]),
-            "value": {"v": answer.get("value")},
-            "display": str(answer.get("display") or ""),
-            "skipped": bool(answer.get("skipped")),
-            "section": answer.get("section") or None,
-            "answered_at": _moment(answer.get("answered_at")) or moment,
-        }
-        if position >= len(held):
-            referral.answers.append(ReferralAnswer(**fields))
+        digest = answer_digest(answer)
+        rows = unmatched.get(str(answer["question_id"]))
+        if not rows:
+            kept.append(ReferralAnswer(**_answer_fields(position, answer, moment), digest=digest))
             continue
-        row = held[position]
-        for name, value in fields.items():
-            if not _same(getattr(row, name), value):
+        row = rows.popleft()
+        if row.digest != digest:
+            # Changed (or stored before digests): every column written, none read.
+            for name, value in _answer_fields(position, answer, moment).items():
                 setattr(row, name, value)
                 # SQLAlchemy compares with ==, to which {"v": True} and {"v": 1} are equal.
                 flag_modified(row, name)
-    for row in held[len(given) :]:
-        referral.answers.remove(row)
+            row.digest = digest
+        elif row.position != position:
+            row.position = position
+        kept.append(row)
+    if kept != list(referral.answers):
+        # Those no longer given (gone back over) are deleted with the collection's orphans.
+        referral.answers = kept
 
 
-def _same(stored: Any, value: Any) -> bool:
-    if stored is None or value is None:
-        return stored is value
-    # A database may give a time back without its zone (SQLite): compare both in UTC.
-    if isinstance(stored, datetime) and isinstance(value, datetime):
-        return as_utc(stored) == as_utc(value)
-    # As JSON, so that True and 1 (equal in Python) are told apart.
-    return json.dumps(stored, sort_keys=True) == json.dumps(value, sort_keys=True)
+def _answer_fields(position: int, answer: dict[str, Any], moment: datetime) -> dict[str, Any]:
+    """One stored answer's columns, from the answer as the bot handed it over."""
+    return {
+        "position": position,
+        "question_id": str(answer["question_id"]),
+        "kind": str(answer["kind"]),
+        "label": str(answer["label"]),
+        "prompt": str(answer["prompt"]),
+        "value": {"v": answer.get("value")},
+        "display": str(answer.get("display") or ""),
+        "skipped": bool(answer.get("skipped")),
+        "section": answer.get("section") or None,
+        "answered_at": _moment(answer.get("answered_at")) or moment,
+    }
 
 
 def holds_newer_answers(session: Session, conversation_id: str, payload: dict[str, Any]) -> bool:
@@ -204,20 +242,24 @@ def holds_newer_answers(session: Session, conversation_id: str, payload: dict[st
             Referral.conversation_id == conversation_id, Referral.complete.is_(True)
         )
     )
-    return any(_is_older(payload, referral) for referral in sent)
+    return any(_is_older(payload, _newest_answer(session, referral)) for referral in sent)
 
 
-def _is_older(payload: dict[str, Any], referral: Referral) -> bool:
+def _newest_answer(session: Session, referral: Referral) -> datetime | None:
+    """When the referral's newest stored answer was given, read without decrypting any."""
+    newest = session.scalar(
+        select(func.max(ReferralAnswer.answered_at)).where(
+            ReferralAnswer.referral_id == referral.id
+        )
+    )
+    return None if newest is None else as_utc(newest)
+
+
+def _is_older(payload: dict[str, Any], newest_stored: datetime | None) -> bool:
     """The payload's newest answer is older than the referral's newest stored one."""
     given = [_moment(answer.get("answered_at")) for answer in payload.get("answers") or []]
     newest_given = max((as_utc(moment) for moment in given if moment is not None), default=None)
-    stored = [as_utc(answer.answered_at) for answer in referral.answers if answer.answered_at]
-    return newest_given is not None and bool(stored) and newest_given < max(stored)
-
-
-def given_answers(referral: Referral) -> dict[str, object]:
-    """Each answer given (not skipped), by question id."""
-    return {a.question_id: a.value.get("v") for a in referral.answers if not a.skipped}
+    return newest_given is not None and newest_stored is not None and newest_given < newest_stored
 
 
 def sent_for_more(session: Session, conversation_id: str) -> Referral | None:
@@ -238,7 +280,12 @@ def _record_answers_added(
     session: Session, referral: Referral, payload: dict[str, Any], moment: datetime
 ) -> None:
     """A line in the referral's history: how many answers the person added after sending."""
-    before = {answer.question_id for answer in referral.answers}
+    # Question ids are stored in the clear: nothing is decrypted to count.
+    before = set(
+        session.scalars(
+            select(ReferralAnswer.question_id).where(ReferralAnswer.referral_id == referral.id)
+        )
+    )
     added = [a for a in payload.get("answers") or [] if str(a["question_id"]) not in before]
     if not added:
         return
