@@ -7,6 +7,8 @@ team's flow, so a practitioner reads one field the same way everywhere.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,8 +97,44 @@ def load_flows(
     data_dir: Path | None = None,
 ) -> dict[str, Flow]:
     """Load every `*.yml` flow in a directory, keyed by flow id; their wording is filled
-    from the data directory (default: `TRIAGE_DATA_DIR`, else `data/`)."""
-    facts = WordingFacts.load(data_dir or default_data_dir())
+    from the data directory (default: `TRIAGE_DATA_DIR`, else `data/`).
+
+    Checking every flow takes a third of a second, and a process may load them many times
+    (each app a test builds, the CLI): flows read from files whose bytes were read before
+    are those checked then (flows are frozen; the dict is a new one each time)."""
+    data = data_dir or default_data_dir()
+    key = (load_flow, _contents(directory, sections_dir, data))
+    if key in _LOADED:
+        _LOADED.move_to_end(key)
+    else:
+        _LOADED[key] = _load_flows(directory, sections_dir, data)
+        while len(_LOADED) > _KEEP_LOADED:
+            _LOADED.popitem(last=False)
+    return dict(_LOADED[key])
+
+
+# Flows loaded lately, by the loader in use (tests may reword every question) and the
+# bytes of every file they were read from.
+_LOADED: OrderedDict[tuple[object, ...], dict[str, Flow]] = OrderedDict()
+_KEEP_LOADED = 8
+
+
+def _contents(directory: Path, sections_dir: Path, data_dir: Path) -> tuple[object, ...]:
+    """Every file the flows are read from, by name, with a hash of its bytes."""
+    files = [
+        *sorted(directory.glob("*.yml")),
+        *sorted(sections_dir.glob("*.yml")),
+        data_dir / CONTACTS_FILE,
+        *sorted((data_dir / "teams").glob("*.yml")),
+    ]
+    return tuple(
+        (str(path), hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None)
+        for path in files
+    )
+
+
+def _load_flows(directory: Path, sections_dir: Path, data_dir: Path) -> dict[str, Flow]:
+    facts = WordingFacts.load(data_dir)
     sections = Sections(load_sections(sections_dir), facts)
     flows: dict[str, Flow] = {}
     for path in sorted(directory.glob("*.yml")):
