@@ -73,7 +73,8 @@ def test_it_finds_the_process_listening_on_a_port(port: int) -> None:
 
 def test_it_weighs_a_process_by_its_resident_memory() -> None:
     assert 5 < procs.resident_mb({os.getpid()}) < 20000
-    assert procs.resident_mb({os.getpid(), 2**22 + 1}) == procs.resident_mb({os.getpid()})
+    gone = procs.resident_mb({os.getpid(), 2**22 + 1})
+    assert gone == pytest.approx(procs.resident_mb({os.getpid()}), abs=1)
 
 
 def test_forked_processes_weigh_their_shared_pages_once() -> None:
@@ -95,7 +96,10 @@ def test_forked_processes_weigh_their_shared_pages_once() -> None:
     finally:
         os.kill(child, 9)
         os.waitpid(child, 0)
-    assert procs.proportional_mb({os.getpid(), 2**22 + 1}) == procs.proportional_mb({os.getpid()})
+    # A process that has gone is left out. (Within a megabyte: this process's own pages
+    # change between two readings, the more so with the child just gone.)
+    gone = procs.proportional_mb({os.getpid(), 2**22 + 1})
+    assert gone == pytest.approx(procs.proportional_mb({os.getpid()}), abs=1)
 
 
 def test_it_takes_the_whole_tree_of_triage_up(
