@@ -25,9 +25,10 @@ upgrade keeps the conversations under way, and `triage keys rotate` encrypts the
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,14 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base
 
 from flows.kept_by_rasa import kept_copy
+from stores.kept_trackers import KeptTrackers
 from stores.opened_events import OpenedEvents
 
 KEYS_VARIABLE = "TRIAGE_DATA_KEYS"
@@ -167,15 +170,81 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         keys = data_keys(os.environ)
         self.Base, self.SQLEvent = event_model(EncryptedEventData(keys))
         super().__init__(domain, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            # One write-ahead log append a turn, not a journal made and deleted: a third
+            # of the cost of each save. Kept in the file once set.
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        self.kept = KeptTrackers()
+        # Trackers lent from `kept` for a turn, with how many of their events are stored.
+        self._lent: dict[str, tuple[DialogueStateTracker, int]] = {}
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        """As Rasa's SQLTrackerStore reads a conversation, selecting only `data`."""
+        """As Rasa's SQLTrackerStore reads a conversation, selecting only `data`; or, for
+        this session, the tracker this process saved last, when nobody has written since."""
+        kept = None if fetch_events_from_all_sessions else self.kept.take(sender_id)
         with self.session_scope() as session:
+            if kept is not None and kept.is_current(self._newest_id(session, sender_id)):
+                self._lent[sender_id] = (kept.tracker, kept.stored)
+                return kept.tracker
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
             stored = query.with_entities(self.SQLEvent.data).all()
             events = [json.loads(data) for (data,) in stored]
         if not self.domain or not events:
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the turn's events as Rasa does, then keep the tracker for the next turn."""
+        sender_id = tracker.sender_id
+        self.kept.forget(sender_id)
+        try:
+            await super().save(tracker)
+        finally:
+            lent = self._lent.pop(sender_id, None)
+        if not _reads_back_as_saved(tracker):
+            return
+        for event in list(tracker.events)[lent[1] if lent and lent[0] is tracker else 0 :]:
+            _without_record(event)
+        with self.session_scope() as session:
+            newest = self._newest_id(session, sender_id)
+        if newest is not None:
+            self.kept.keep(sender_id, tracker, newest)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The events not stored yet: for a tracker lent from `kept`, those after the ones
+        it was lent with (nobody else writes meanwhile: Rasa holds the conversation's
+        lock); otherwise as Rasa finds them, by counting what is stored."""
+        lent = self._lent.get(tracker.sender_id)
+        if lent is None or lent[0] is not tracker:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, lent[1], len(tracker.events))
+
+    def _newest_id(self, session: Any, sender_id: str) -> int | None:
+        newest = (
+            session.query(sa.func.max(self.SQLEvent.id))
+            .filter(self.SQLEvent.sender_id == sender_id)
+            .scalar()
+        )
+        return None if newest is None else int(newest)
+
+
+def _reads_back_as_saved(tracker: DialogueStateTracker) -> bool:
+    """Whether reading this session back would give this tracker: every event of it,
+    from one session begun at its first event (a session started later in it would make
+    the reading start there) and no cap on its length."""
+    if tracker._max_event_history is not None:
+        return False
+    return not any(isinstance(event, SessionStarted) for event in list(tracker.events)[1:])
+
+
+def _without_record(event: Event) -> None:
+    """A hand-over in a kept tracker as in the store: without its record."""
+    if not isinstance(event, BotUttered) or not isinstance(event.data.get("custom"), dict):
+        return
+    written = json.dumps(event.as_dict())
+    kept = kept_copy(written)
+    if kept != written:
+        event.data = json.loads(kept)["data"]

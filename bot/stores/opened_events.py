@@ -17,7 +17,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-LIMIT_CHARACTERS = 32_000_000
+from stores.sweeping import sweep_every
+
+LIMIT_CHARACTERS = 8_000_000
 KEEP_SECONDS = 30 * 60
 SWEEP_SECONDS = 60.0
 # What an entry costs beyond its two strings (the tuple, the time, the dictionary's slot).
@@ -82,15 +84,7 @@ class OpenedEvents:
         # Started with the first event kept (called holding the lock), not on import.
         if self._sweep_seconds is None or self._sweeping is not None:
             return
-        every = self._sweep_seconds
-
-        def sweep_forever() -> None:
-            while True:
-                time.sleep(every)
-                self.sweep()
-
-        self._sweeping = threading.Thread(target=sweep_forever, name="opened-events", daemon=True)
-        self._sweeping.start()
+        self._sweeping = sweep_every(self._sweep_seconds, self.sweep, "opened-events")
 
 
 def _cost(token: str, opened: str) -> int:

@@ -49,6 +49,7 @@ from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from rasa_patches import action_payload, applied_events, event_types
 from stores.encrypted_tracker_store import KEYS_VARIABLE, EncryptedSQLTrackerStore
+from stores.kept_trackers import KeptTrackers
 from stores.opened_events import OpenedEvents
 
 from flows.kept_by_rasa import kept_copy
@@ -248,6 +249,115 @@ def check_store_reads_as_rasa(folder: Path) -> None:
     print("tracker store: an event saved or read once is not decrypted again")
 
 
+def check_kept_trackers(folder: Path) -> None:
+    """A conversation's next turn gets the tracker saved at the end of the last, unless
+    anything has written since or it changed unsaved, and it reads as Rasa reads it."""
+    os.environ[KEYS_VARIABLE] = Fernet.generate_key().decode("ascii")
+    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    store_db = str(folder / "kept.db")
+    store = EncryptedSQLTrackerStore(domain, dialect="sqlite", db=store_db)
+    handed_over = {"custom": {"referral": {"outcome": "adding", "answers": [{"value": "Sam"}]}}}
+
+    def turn(tracker: DialogueStateTracker, said: str) -> None:
+        for event in (
+            UserUttered(said, {"name": "inform"}),
+            ActionExecuted("referral_form"),
+            SlotSet("answer", said),
+            BotUttered("Thank you", handed_over),
+            ActionExecuted("action_listen"),
+        ):
+            tracker.update(event)
+
+    def rows() -> int:
+        with store.session_scope() as session:
+            return int(session.query(store.SQLEvent).count())
+
+    def same_as_rasa(tracker: DialogueStateTracker, when: str) -> None:
+        theirs = asyncio.run(SQLTrackerStore._retrieve(store, "kept", False))
+        if theirs is None or json.dumps(tracker.current_state(EventVerbosity.ALL)) != json.dumps(
+            theirs.current_state(EventVerbosity.ALL)
+        ):
+            sys.exit(f"a kept tracker should read as Rasa reads the conversation ({when})")
+
+    # A new conversation's first turn holds events from before its session started, which
+    # reading this session leaves out: it is not kept; the tracker read back is.
+    first = DialogueStateTracker.from_events("kept", form_conversation(5), slots=domain.slots)
+    asyncio.run(store.save(first))
+    read = asyncio.run(store._retrieve("kept", False))
+    if read is first or read is None:
+        sys.exit("a tracker holding events from before its session start should not be kept")
+    asyncio.run(store.save(read))
+    lent = asyncio.run(store._retrieve("kept", False))
+    if lent is not read:
+        sys.exit("the tracker saved last should be lent for the next turn")
+    same_as_rasa(lent, "once saved")
+    before = rows()
+    turn(lent, "Sam")
+    asyncio.run(store.save(lent))
+    # Only the turn's own five events are written, counted from what it was lent with.
+    if rows() != before + 5:
+        sys.exit(f"saving a lent tracker wrote {rows() - before} events, not 5")
+    again = asyncio.run(store._retrieve("kept", False))
+    if again is not lent:
+        sys.exit("the tracker saved again should be lent again")
+    same_as_rasa(again, "after a hand-over")
+    if "Sam" in json.dumps([event.as_dict() for event in again.events if event.type_name == "bot"]):
+        sys.exit("a kept tracker should hold a hand-over without its record, as the store does")
+    if asyncio.run(store._retrieve("kept", False)) is again:
+        sys.exit("a lent tracker should not be lent twice at once")
+
+    # A turn that failed part way: what it added was never saved, and must not be read.
+    turn(again, "unsaved")
+    fresh = asyncio.run(store._retrieve("kept", False))
+    if fresh is again or fresh is None or len(fresh.events) != len(again.events) - 5:
+        sys.exit("a tracker changed and not saved should not be lent again")
+    asyncio.run(store.save(fresh))
+    # Changed after it was saved (Rasa carrying on with it): the change was never stored.
+    fresh.update(SlotSet("answer", "after saving"))
+    changed = asyncio.run(store._retrieve("kept", False))
+    if changed is fresh or changed is None or changed.get_slot("answer") == "after saving":
+        sys.exit("a tracker changed after it was saved should not be lent again")
+    asyncio.run(store.save(changed))
+    fresh = changed
+
+    # Another instance answers a turn: this one's kept tracker is out of date.
+    other = EncryptedSQLTrackerStore(domain, dialect="sqlite", db=store_db)
+    elsewhere = asyncio.run(other._retrieve("kept", False))
+    if elsewhere is None or elsewhere is fresh:
+        sys.exit("another store should read the conversation from the database")
+    turn(elsewhere, "Alex")
+    asyncio.run(other.save(elsewhere))
+    back = asyncio.run(store._retrieve("kept", False))
+    if back is fresh or back is None or len(back.events) != len(elsewhere.events):
+        sys.exit("a tracker kept before another instance wrote should not be lent")
+    same_as_rasa(back, "after another instance wrote")
+
+    # A new session begun in the tracker: reading starts there, so it is not kept.
+    back.update(SessionStarted())
+    back.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(back))
+    if asyncio.run(store._retrieve("kept", False)) is back:
+        sys.exit("a tracker holding a later session start should not be kept")
+    print("kept trackers: lent for the next turn, read as Rasa reads them, never out of date")
+
+    now = [0.0]
+    kept = KeptTrackers(limit=2, keep_seconds=60, clock=lambda: now[0], sweep_seconds=None)
+    for sender in ("a", "b", "c"):
+        kept.keep(sender, DialogueStateTracker(sender, []), 1)
+    if kept.take("a") is not None or len(kept) != 2:
+        sys.exit("kept trackers should keep within their limit, the most lately saved")
+    now[0] = 61.0
+    kept.sweep()
+    if len(kept):
+        sys.exit("a kept tracker should be forgotten a while after it was saved")
+    swept = KeptTrackers(keep_seconds=0.05, sweep_seconds=0.05)
+    swept.keep("a", DialogueStateTracker("a", []), 1)
+    time.sleep(0.3)
+    if len(swept):
+        sys.exit("the background sweep should forget a kept tracker once it is too old")
+    print("kept trackers: kept within their limit, and forgotten a while after last saved")
+
+
 def check_opened_events() -> None:
     now = [0.0]
     opened = OpenedEvents(limit=820, keep_seconds=60, clock=lambda: now[0], sweep_seconds=None)
@@ -273,6 +383,7 @@ if __name__ == "__main__":
     check_opened_events()
     with tempfile.TemporaryDirectory() as folder:
         check_store_reads_as_rasa(Path(folder))
+        check_kept_trackers(Path(folder))
     check_kept_copy()
     check_action_payload()
     check_resolve_by_type()
