@@ -17,19 +17,16 @@ stored copy (flows/kept_by_rasa.py), so memory holds no more than the store does
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from stores.sweeping import sweep_every
+from stores.kept_for_a_while import SWEEP_SECONDS, KeptForAWhile
 
 LIMIT_CONVERSATIONS = 32
 KEEP_SECONDS = 30 * 60
-SWEEP_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -39,15 +36,14 @@ class Kept:
     tracker: DialogueStateTracker
     stored: int
     newest_id: int
-    saved_at: float
 
     def is_current(self, newest_id: int | None) -> bool:
         """Whether it is still what the store holds: nobody has written since, and it has
-        not been changed since it was saved (a turn that failed part way)."""
+        not been changed since it was saved (Rasa carrying on with it)."""
         return newest_id == self.newest_id and len(self.tracker.events) == self.stored
 
 
-class KeptTrackers:
+class KeptTrackers(KeptForAWhile[Kept]):
     def __init__(
         self,
         limit: int = LIMIT_CONVERSATIONS,
@@ -55,51 +51,20 @@ class KeptTrackers:
         clock: Callable[[], float] = time.monotonic,
         sweep_seconds: float | None = SWEEP_SECONDS,
     ) -> None:
-        self.limit = limit
-        self.keep_seconds = keep_seconds
-        self.clock = clock
-        # sender id -> kept; the least lately saved first.
-        self._kept: OrderedDict[str, Kept] = OrderedDict()
-        self._lock = threading.Lock()
-        self._sweep_seconds = sweep_seconds
-        self._sweeping: threading.Thread | None = None
+        super().__init__(limit, keep_seconds, _one, "kept-trackers", clock, sweep_seconds)
 
     def take(self, sender_id: str) -> Kept | None:
         """The conversation's kept tracker, taken out (it comes back when saved)."""
-        with self._lock:
-            self._forget_old()
-            return self._kept.pop(sender_id, None)
+        return self.pop(sender_id)
 
     def keep(self, sender_id: str, tracker: DialogueStateTracker, newest_id: int) -> None:
         """Keep a tracker whose events are all stored, the newest with this id."""
-        with self._lock:
-            self._kept.pop(sender_id, None)
-            self._kept[sender_id] = Kept(tracker, len(tracker.events), newest_id, self.clock())
-            self._forget_old()
-            self._sweep_in_the_background()
+        self.put(sender_id, Kept(tracker, len(tracker.events), newest_id))
 
     def forget(self, sender_id: str) -> None:
-        with self._lock:
-            self._kept.pop(sender_id, None)
+        self.pop(sender_id)
 
-    def sweep(self) -> None:
-        """Forget what is too old now, as the background sweep does every minute."""
-        with self._lock:
-            self._forget_old()
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
-    def _forget_old(self) -> None:
-        too_old = self.clock() - self.keep_seconds
-        while self._kept:
-            sender_id, kept = next(iter(self._kept.items()))
-            if len(self._kept) <= self.limit and kept.saved_at >= too_old:
-                return
-            del self._kept[sender_id]
-
-    def _sweep_in_the_background(self) -> None:
-        # Started with the first tracker kept (called holding the lock), not on import.
-        if self._sweep_seconds is None or self._sweeping is not None:
-            return
-        self._sweeping = sweep_every(self._sweep_seconds, self.sweep, "kept-trackers")
+def _one(sender_id: str, kept: Kept) -> int:
+    """Each conversation counts one against the limit."""
+    return 1

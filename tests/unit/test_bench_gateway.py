@@ -8,9 +8,12 @@ errors.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -25,8 +28,10 @@ from webhooks.cli.bench import bench
 from webhooks.cli.common import team_directory
 from webhooks.config import Settings
 from webhooks.db.models import Conversation, Message, Referral
+from webhooks.dev import load
+from webhooks.dev.load import Load, LoadPlan
 from webhooks.dev.soak import check_ledger
-from webhooks.dev.texting import ANSWERED, Target, Turn, Walk
+from webhooks.dev.texting import ANSWERED, Patience, Target, Turn, Walk
 
 
 @pytest.fixture
@@ -134,3 +139,32 @@ def test_a_message_missing_and_a_referral_missing_are_both_lost(
     assert (ledger.messages_in, ledger.messages_stored) == (3, 1)
     assert (ledger.referrals_expected, ledger.referrals_committed) == (1, 0)
     assert ledger.lost == 3
+
+
+def test_at_a_persons_pace_people_start_spread_over_one_pause(
+    gateway: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # All at one instant, with the same pause each, they would text in bursts all run long.
+    started: list[float] = []
+    real_texter = load.texter
+
+    def noted(*arguments: Any) -> Any:
+        started.append(time.monotonic())
+        return real_texter(*arguments)
+
+    monkeypatch.setattr(load, "texter", noted)
+    team = team_directory().by_id("south-essex")
+    assert team is not None
+    plan = LoadPlan(
+        url=gateway,
+        auth_token=TWILIO_AUTH_TOKEN,
+        targets=(Target(team, load_flows()[team.flows[0]]),),
+        concurrency=3,
+        conversations=3,
+        # Each conversation outlasts the spread: nobody takes a second before all have begun.
+        patience=Patience(give_up_seconds=1.0, pause_seconds=0.2, think_seconds=0.9),
+        first_number=700,
+    )
+    Load(plan).run()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(sorted(started))]
+    assert len(started) == 3 and all(gap > 0.2 for gap in gaps), gaps

@@ -90,8 +90,17 @@ class Load:
     def run(self) -> LoadResult:
         """Drive the plan to its end; raise SignatureRefused if the gateway refused us."""
         self._started_at = time.monotonic()
+        # At a person's pace, people start spread over one pause, as the replay straight
+        # to Rasa does: all starting at one instant, and each pausing the same time, they
+        # would send in bursts of everyone at once for the whole run.
+        think = self.plan.patience.think_seconds
         threads = [
-            threading.Thread(target=self._person, name=f"person-{i}", daemon=True)
+            threading.Thread(
+                target=self._person,
+                args=(think * i / self.plan.concurrency,),
+                name=f"person-{i}",
+                daemon=True,
+            )
             for i in range(self.plan.concurrency)
         ]
         for thread in threads:
@@ -135,7 +144,8 @@ class Load:
             return VOICE if index % 2 else SMS
         return self.plan.channel
 
-    def _person(self) -> None:
+    def _person(self, start_after: float = 0.0) -> None:
+        time.sleep(start_after)
         while (walk := self._next()) is not None:
             person = Respondent(walk.target.flow, self.plan.answers)
             plan = self.plan
