@@ -166,8 +166,8 @@ def _events(place: RasaEventsPlace) -> Iterator[tuple[Engine, Table] | None]:
         if not Path(url.database or "").is_file():
             yield None  # connecting would make an empty file where Rasa will make its own
             return
-        # Rasa's own file, opened as Rasa opens it: none of the gateway's settings (WAL
-        # would change the file's journal mode for good).
+        # Rasa's own file, opened as Rasa opens it: none of the gateway's settings (Rasa's
+        # store sets its journal mode itself: bot/stores/encrypted_tracker_store.py).
         engine = create_engine(url)
         event.listen(engine, "connect", _overwrite_what_is_freed)
     else:
